@@ -1,0 +1,142 @@
+using System.Text.Json.Serialization.Metadata;
+using MetricsAdapter.ApiServer.Discovery;
+using MetricsAdapter.ApiServer.Json;
+using MetricsAdapter.ApiServer.Requests;
+using MetricsAdapter.ApiServer.Status;
+using MetricsAdapter.Core.Labels;
+using MetricsAdapter.Core.Validation;
+using MetricsAdapter.ExternalMetrics.OpenApi;
+using MetricsAdapter.ExternalMetrics.Provider;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MetricsAdapter.ExternalMetrics.Http;
+
+/// <summary>
+/// The HTTP translation of <see cref="IExternalMetricsProvider"/>: discovery, the namespaced list, OpenAPI.
+/// Every handler validates, asks the provider, and writes JSON or a Status; nothing else.
+/// </summary>
+public static class ExternalMetricsEndpoints
+{
+    public const string ListRoute = ExternalMetricsApi.GroupVersionPath + "/namespaces/{namespace}/{metric}";
+
+    private static readonly string[] ListQuery = ["labelSelector", "pretty", "timeout"];
+    private static readonly string[] DocumentQuery = ["pretty", "timeout"];
+    private static readonly string[] Verbs = ["get"];
+
+    private static readonly GroupVersionForDiscovery PreferredVersion = new(ExternalMetricsApi.GroupVersion, ExternalMetricsApi.Version);
+    private static readonly ApiGroup Group = new(ExternalMetricsApi.Group, [PreferredVersion], PreferredVersion);
+
+    /// <summary>Maps discovery, the metric list route, and the OpenAPI documents.</summary>
+    public static IEndpointRouteBuilder MapExternalMetricsApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.Map("/apis", ServeGroupList).WithDisplayName("discovery: group list");
+        endpoints.Map(ExternalMetricsApi.GroupPath, ServeGroup).WithDisplayName("discovery: group");
+        endpoints.Map(ExternalMetricsApi.GroupVersionPath, ServeResourceList).WithDisplayName("discovery: resources");
+        endpoints.Map(ListRoute, ServeMetricValues).WithDisplayName("external metric values");
+        endpoints.Map(ExternalMetricsApi.GroupVersionPath + "/{**rest}", ServeUnservedGroupPath).WithDisplayName("external metrics: unserved path");
+        endpoints.MapExternalMetricsOpenApi();
+        return endpoints;
+    }
+
+    private static Task ServeGroupList(HttpContext context) =>
+        ServeDocument(context, new ApiGroupList([Group]), ApiMachineryJsonContext.Default.ApiGroupList);
+
+    private static Task ServeGroup(HttpContext context) =>
+        ServeDocument(context, Group with { Kind = "APIGroup", ApiVersion = "v1" }, ApiMachineryJsonContext.Default.ApiGroup);
+
+    private static Task ServeResourceList(HttpContext context)
+    {
+        var provider = context.RequestServices.GetRequiredService<IExternalMetricsProvider>();
+        var resources = provider.ListAllExternalMetrics()
+            .Select(metric => new ApiResource(metric.Name, string.Empty, true, ExternalMetricsApi.ListKind, Verbs))
+            .ToArray();
+        return ServeDocument(context, new ApiResourceList(ExternalMetricsApi.GroupVersion, resources), ApiMachineryJsonContext.Default.ApiResourceList);
+    }
+
+    private static Task ServeUnservedGroupPath(HttpContext context) =>
+        context.Response.WriteStatusAsync(StatusErrors.PathNotFound(context.Request.Path.Value ?? string.Empty) with
+        {
+            Message = $"the server could not find the requested resource (path {StatusErrors.Printable(context.Request.Path.Value ?? string.Empty)}); "
+                + $"external metrics are namespaced: GET {ExternalMetricsApi.GroupVersionPath}/namespaces/<namespace>/<metric>?labelSelector=<selector>",
+        });
+
+    private static async Task ServeMetricValues(HttpContext context)
+    {
+        var request = context.Request;
+        if (ValidateReadRequest(request, ListQuery) is { } invalid)
+        {
+            await context.Response.WriteStatusAsync(invalid);
+            return;
+        }
+
+        var @namespace = (string)request.RouteValues["namespace"]!;
+        var metric = (string)request.RouteValues["metric"]!;
+        if (KubernetesNames.ValidateDns1123Label(@namespace) is { } namespaceError)
+        {
+            await context.Response.WriteStatusAsync(ExternalMetricsErrors.InvalidNamespace(@namespace, namespaceError));
+            return;
+        }
+
+        var selectorText = request.Query["labelSelector"].ToString();
+        if (!LabelSelector.TryParse(selectorText, out var selector, out var selectorError))
+        {
+            await context.Response.WriteStatusAsync(ExternalMetricsErrors.InvalidSelector(selectorError));
+            return;
+        }
+
+        _ = KubernetesRequests.TryReadPretty(request, out var pretty, out _);
+        var provider = context.RequestServices.GetRequiredService<IExternalMetricsProvider>();
+        var result = await provider.GetExternalMetricAsync(@namespace, selector, metric, context.RequestAborted);
+        if (!result.IsMetricKnown)
+        {
+            await context.Response.WriteStatusAsync(ExternalMetricsErrors.MetricNotFound(metric, @namespace, provider.ListAllExternalMetrics()));
+            return;
+        }
+
+        var items = new ExternalMetricValue[result.Items.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var sample = result.Items[i];
+            items[i] = new ExternalMetricValue(
+                sample.MetricName,
+                sample.Labels,
+                sample.Timestamp,
+                sample.Window is { } window ? (long)window.TotalSeconds : null,
+                sample.Value);
+        }
+
+        var jsonContext = pretty ? ExternalMetricsJsonContext.Indented : ExternalMetricsJsonContext.Default;
+        await WriteJsonAsync(context.Response, new ExternalMetricValueList(items), jsonContext.ExternalMetricValueList);
+    }
+
+    private static Task ServeDocument<T>(HttpContext context, T document, JsonTypeInfo<T> typeInfo)
+    {
+        if (ValidateReadRequest(context.Request, DocumentQuery) is { } invalid)
+        {
+            return context.Response.WriteStatusAsync(invalid);
+        }
+
+        return WriteJsonAsync(context.Response, document, typeInfo);
+    }
+
+    /// <summary>The shared checks of a read: method, Accept, query parameters and their values.</summary>
+    internal static KubernetesStatus? ValidateReadRequest(HttpRequest request, IReadOnlyCollection<string> allowedQuery)
+    {
+        return KubernetesRequests.RequireGet(request)
+            ?? KubernetesRequests.RequireKnownQuery(request, allowedQuery)
+            ?? KubernetesRequests.RequireJsonAcceptable(request)
+            ?? (KubernetesRequests.TryReadPretty(request, out _, out var prettyError) ? null : prettyError)
+            ?? (KubernetesRequests.TryReadTimeout(request, out _, out var timeoutError) ? null : timeoutError);
+    }
+
+    private static Task WriteJsonAsync<T>(HttpResponse response, T value, JsonTypeInfo<T> typeInfo)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers.CacheControl = "no-cache, private";
+        return response.WriteAsJsonAsync(value, typeInfo, "application/json", response.HttpContext.RequestAborted);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Reflection;
+using System.Security.Authentication;
+using MetricsAdapter.ApiServer.Discovery;
+using MetricsAdapter.ApiServer.Errors;
+using MetricsAdapter.ApiServer.Health;
+using MetricsAdapter.ApiServer.Json;
+using MetricsAdapter.ApiServer.Serving;
+using MetricsAdapter.Demo;
+using MetricsAdapter.ExternalMetrics;
+using MetricsAdapter.ExternalMetrics.Http;
+using MetricsAdapter.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+
+namespace MetricsAdapter.Host.Serving;
+
+/// <summary>Builds and runs the server process: wiring only.</summary>
+public static partial class AdapterServer
+{
+    public static async Task<int> RunAsync(ServeSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        WebApplication app;
+        try
+        {
+            app = Build(settings);
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is OptionsValidationException or IOException or InvalidDataException
+            or System.Security.Cryptography.CryptographicException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"metrics-adapter: cannot start: {exception.Message}");
+            return 1;
+        }
+
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MetricsAdapter.Host");
+        LogServing(logger, settings.Listen, settings.Demo);
+        await app.WaitForShutdownAsync(CancellationToken.None);
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    public static WebApplication Build(ServeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "metrics-adapter",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (settings.ConfigFile is not null)
+        {
+            builder.Configuration.AddJsonFile(settings.ConfigFile, optional: false, reloadOnChange: false);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings.ToConfiguration());
+        ConfigureLogging(builder, settings);
+        builder.Host.ConfigureHostOptions(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<ServingOptions>()
+            .BindConfiguration(ServingOptions.SectionName)
+            .Validate(o => o.ReloadCheckInterval >= TimeSpan.FromSeconds(1) && o.ReloadCheckInterval <= TimeSpan.FromHours(1),
+                "Serving:ReloadCheckInterval must be between 1 second and 1 hour")
+            .ValidateOnStart();
+        services.AddSingleton<ServingCertificateSource>();
+        services.AddApiServerHealthChecks();
+        services.AddPrometheusExporter();
+        services.AddExternalMetrics();
+        if (settings.Demo)
+        {
+            services.AddDemoWorkload();
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Selectors up to 8 KiB must reach us so we can answer them with a Status, not a bare 414.
+            kestrel.Limits.MaxRequestLineSize = 16 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Listen(settings.Listen, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                var certificates = kestrel.ApplicationServices.GetRequiredService<ServingCertificateSource>();
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ServerCertificateSelector = (_, _) => certificates.Current,
+                    // Client certificates are optional here and verified by the authenticators against their own CAs.
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = static (_, _, _) => true,
+                    CheckCertificateRevocation = false,
+                });
+            });
+        });
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<PrometheusExporter>();
+        app.UseKubernetesInternalErrors();
+        app.UseRouting();
+        app.MapKubernetesHealth();
+        app.MapPrometheusMetrics();
+        app.MapGet("/version", () => Results.Json(Version, ApiMachineryJsonContext.Default.VersionInfo)).WithDisplayName("version");
+        app.MapExternalMetricsApi();
+        app.MapKubernetesNotFound();
+        return app;
+    }
+
+    private static VersionInfo Version { get; } = CreateVersion();
+
+    private static VersionInfo CreateVersion()
+    {
+        var version = typeof(AdapterServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var semantic = version.Split('+')[0];
+        var parts = semantic.Split('.');
+        return new VersionInfo(
+            parts[0],
+            parts.Length > 1 ? parts[1] : "0",
+            "v" + semantic,
+            version.Contains('+', StringComparison.Ordinal) ? version.Split('+')[1] : string.Empty,
+            "clean",
+            string.Empty,
+            System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+            "dotnet",
+            $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription.Split(' ')[0].ToLowerInvariant()}/{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}");
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder, ServeSettings settings)
+    {
+        builder.Logging.ClearProviders();
+        if (settings.JsonLogs)
+        {
+            builder.Logging.AddJsonConsole(options => options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ");
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.TimestampFormat = "HH:mm:ss ";
+                options.UseUtcTimestamp = true;
+            });
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving https://{Listen} (demo workload: {Demo}); Ctrl-C stops")]
+    private static partial void LogServing(ILogger logger, System.Net.IPEndPoint listen, bool demo);
+}
