@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using MetricsAdapter.ApiServer.Discovery;
 using MetricsAdapter.ApiServer.Status;
@@ -13,4 +15,18 @@ namespace MetricsAdapter.ApiServer.Json;
 [JsonSerializable(typeof(ApiGroup))]
 [JsonSerializable(typeof(ApiResourceList))]
 [JsonSerializable(typeof(VersionInfo))]
-public sealed partial class ApiMachineryJsonContext : JsonSerializerContext;
+public sealed partial class ApiMachineryJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// What goes on the wire: quotes and non-ASCII written as the API server writes them (<c>\"</c>, not
+    /// <c>\u0022</c>). These bodies are JSON for API clients, never embedded in HTML.
+    /// </summary>
+    public static ApiMachineryJsonContext Wire { get; } = new(WireOptions(indented: false));
+
+    public static JsonSerializerOptions WireOptions(bool indented) => new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = indented,
+    };
+}

@@ -23,7 +23,7 @@ public static class StatusResponses
         response.StatusCode = status.Code;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-cache, private";
-        return JsonSerializer.SerializeAsync(response.Body, status, ApiMachineryJsonContext.Default.KubernetesStatus, response.HttpContext.RequestAborted);
+        return JsonSerializer.SerializeAsync(response.Body, status, ApiMachineryJsonContext.Wire.KubernetesStatus, response.HttpContext.RequestAborted);
     }
 
     private sealed class StatusResult(KubernetesStatus status) : IResult, IStatusCodeHttpResult

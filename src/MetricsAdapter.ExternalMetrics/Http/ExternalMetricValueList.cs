@@ -31,10 +31,9 @@ public sealed record ExternalMetricValue(
 [JsonSerializable(typeof(ExternalMetricValueList))]
 public sealed partial class ExternalMetricsJsonContext : JsonSerializerContext
 {
-    /// <summary>The same types, indented, for <c>?pretty=true</c>.</summary>
-    public static ExternalMetricsJsonContext Indented { get; } = new(new System.Text.Json.JsonSerializerOptions
-    {
-        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-    });
+    /// <summary>Compact, with the API server's escaping (see <see cref="ApiMachineryJsonContext.Wire"/>).</summary>
+    public static ExternalMetricsJsonContext Wire { get; } = new(ApiMachineryJsonContext.WireOptions(indented: false));
+
+    /// <summary>The same, indented, for <c>?pretty=true</c>.</summary>
+    public static ExternalMetricsJsonContext Indented { get; } = new(ApiMachineryJsonContext.WireOptions(indented: true));
 }

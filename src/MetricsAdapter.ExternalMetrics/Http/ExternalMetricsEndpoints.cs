@@ -43,10 +43,10 @@ public static class ExternalMetricsEndpoints
     }
 
     private static Task ServeGroupList(HttpContext context) =>
-        ServeDocument(context, new ApiGroupList([Group]), ApiMachineryJsonContext.Default.ApiGroupList);
+        ServeDocument(context, new ApiGroupList([Group]), ApiMachineryJsonContext.Wire.ApiGroupList);
 
     private static Task ServeGroup(HttpContext context) =>
-        ServeDocument(context, Group with { Kind = "APIGroup", ApiVersion = "v1" }, ApiMachineryJsonContext.Default.ApiGroup);
+        ServeDocument(context, Group with { Kind = "APIGroup", ApiVersion = "v1" }, ApiMachineryJsonContext.Wire.ApiGroup);
 
     private static Task ServeResourceList(HttpContext context)
     {
@@ -54,7 +54,7 @@ public static class ExternalMetricsEndpoints
         var resources = provider.ListAllExternalMetrics()
             .Select(metric => new ApiResource(metric.Name, string.Empty, true, ExternalMetricsApi.ListKind, Verbs))
             .ToArray();
-        return ServeDocument(context, new ApiResourceList(ExternalMetricsApi.GroupVersion, resources), ApiMachineryJsonContext.Default.ApiResourceList);
+        return ServeDocument(context, new ApiResourceList(ExternalMetricsApi.GroupVersion, resources), ApiMachineryJsonContext.Wire.ApiResourceList);
     }
 
     private static Task ServeUnservedGroupPath(HttpContext context) =>
@@ -109,7 +109,7 @@ public static class ExternalMetricsEndpoints
                 sample.Value);
         }
 
-        var jsonContext = pretty ? ExternalMetricsJsonContext.Indented : ExternalMetricsJsonContext.Default;
+        var jsonContext = pretty ? ExternalMetricsJsonContext.Indented : ExternalMetricsJsonContext.Wire;
         await WriteJsonAsync(context.Response, new ExternalMetricValueList(items), jsonContext.ExternalMetricValueList);
     }
 

@@ -24,6 +24,7 @@ public static class ExternalMetricsOpenApi
 
     private static readonly string[] Query = ["pretty", "timeout", "hash"];
     private static readonly ConcurrentDictionary<string, Documents> Cache = new(StringComparer.Ordinal);
+    private static readonly JsonSerializerOptions WireOptions = ApiServer.Json.ApiMachineryJsonContext.WireOptions(indented: false);
 
     public static IEndpointRouteBuilder MapExternalMetricsOpenApi(this IEndpointRouteBuilder endpoints)
     {
@@ -70,7 +71,7 @@ public static class ExternalMetricsOpenApi
     {
         public static Document From(JsonNode node)
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(node, OpenApiJsonContext.Default.JsonNode);
+            var body = System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(WireOptions));
             return new Document(body, "\"" + Convert.ToHexString(SHA256.HashData(body))[..32] + "\"");
         }
 
@@ -97,6 +98,3 @@ public static class ExternalMetricsOpenApi
         }
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonNode))]
-internal sealed partial class OpenApiJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -27,12 +27,42 @@ internal static class ServeCommand
             Description = "text or json.",
             DefaultValueFactory = _ => "text",
         };
+        var clientCa = new Option<string?>("--client-ca-file") { Description = "Client certificates signed by this CA authenticate as their CN (user) and O (groups)." };
+        var proxyCa = new Option<string?>("--requestheader-client-ca-file") { Description = "CA of the front proxy (kube-aggregator); enables X-Remote-User/Group headers from it." };
+        var proxyNames = new Option<string[]>("--requestheader-allowed-names")
+        {
+            Description = "Front-proxy certificate CNs accepted (comma-separated); empty accepts any signed by the CA.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var anonymous = new Option<bool>("--anonymous-auth")
+        {
+            Description = "Treat requests without credentials as system:anonymous (else 401).",
+            DefaultValueFactory = _ => true,
+        };
+        var allowGroups = new Option<string[]>("--authorization-always-allow-groups")
+        {
+            Description = "Groups allowed everything (comma-separated).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["system:masters"],
+        };
+        var allowPaths = new Option<string[]>("--authorization-always-allow-paths")
+        {
+            Description = "Paths served without authentication; a trailing * matches a prefix (comma-separated).",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => ["/healthz", "/healthz/*", "/readyz", "/readyz/*", "/livez", "/livez/*"],
+        };
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "kubeconfig for kube-apiserver (TokenReview, SubjectAccessReview, extension-apiserver-authentication); in a pod the service account is used.",
+        };
+        var skipLookup = new Option<bool>("--authentication-skip-lookup") { Description = "Do not read kube-system/extension-apiserver-authentication; use the flags only." };
         logFormat.AcceptOnlyFromAmong("text", "json");
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical");
 
         var command = new Command("serve", "Serve external.metrics.k8s.io/v1beta1 (and health and /metrics) over TLS until interrupted.")
         {
             listen, certFile, keyFile, demo, config, logLevel, logFormat,
+            clientCa, proxyCa, proxyNames, anonymous, allowGroups, allowPaths, kubeconfig, skipLookup,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,9 +81,20 @@ internal static class ServeCommand
                 ConfigFile = parse.GetValue(config)?.FullName,
                 LogLevel = parse.GetValue(logLevel)!,
                 JsonLogs = parse.GetValue(logFormat) == "json",
+                ClientCaFile = parse.GetValue(clientCa),
+                RequestHeaderClientCaFile = parse.GetValue(proxyCa),
+                RequestHeaderAllowedNames = SplitList(parse.GetValue(proxyNames)),
+                AnonymousAuth = parse.GetValue(anonymous),
+                AlwaysAllowGroups = SplitList(parse.GetValue(allowGroups)),
+                AlwaysAllowPaths = SplitList(parse.GetValue(allowPaths)),
+                Kubeconfig = parse.GetValue(kubeconfig),
+                AuthenticationSkipLookup = parse.GetValue(skipLookup),
             };
             return await AdapterServer.RunAsync(settings, cancellationToken);
         });
         return command;
     }
+
+    private static string[] SplitList(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
 }

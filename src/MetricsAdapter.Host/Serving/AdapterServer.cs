@@ -4,6 +4,7 @@ using MetricsAdapter.ApiServer.Discovery;
 using MetricsAdapter.ApiServer.Errors;
 using MetricsAdapter.ApiServer.Health;
 using MetricsAdapter.ApiServer.Json;
+using MetricsAdapter.ApiServer.Security;
 using MetricsAdapter.ApiServer.Serving;
 using MetricsAdapter.Demo;
 using MetricsAdapter.ExternalMetrics;
@@ -27,7 +28,7 @@ public static partial class AdapterServer
             app = Build(settings);
             await app.StartAsync(cancellationToken);
         }
-        catch (Exception exception) when (exception is OptionsValidationException or IOException or InvalidDataException
+        catch (Exception exception) when (exception is OptionsValidationException or IOException or InvalidDataException or UnauthorizedAccessException
             or System.Security.Cryptography.CryptographicException or InvalidOperationException)
         {
             await Console.Error.WriteLineAsync($"metrics-adapter: cannot start: {exception.Message}");
@@ -67,6 +68,7 @@ public static partial class AdapterServer
             .ValidateOnStart();
         services.AddSingleton<ServingCertificateSource>();
         services.AddApiServerHealthChecks();
+        services.AddKubernetesSecurity();
         services.AddPrometheusExporter();
         services.AddExternalMetrics();
         if (settings.Demo)
@@ -102,9 +104,10 @@ public static partial class AdapterServer
         app.Services.GetRequiredService<PrometheusExporter>();
         app.UseKubernetesInternalErrors();
         app.UseRouting();
+        app.UseKubernetesSecurity();
         app.MapKubernetesHealth();
         app.MapPrometheusMetrics();
-        app.MapGet("/version", () => Results.Json(Version, ApiMachineryJsonContext.Default.VersionInfo)).WithDisplayName("version");
+        app.MapGet("/version", () => Results.Json(Version, ApiMachineryJsonContext.Wire.VersionInfo)).WithDisplayName("version");
         app.MapExternalMetricsApi();
         app.MapKubernetesNotFound();
         return app;
