@@ -102,6 +102,33 @@ public static class DevelopmentCertificates
         return issued with { Reused = false };
     }
 
+    /// <summary>
+    /// Issues one more client certificate from the CA already in <paramref name="caDirectory"/> (its ca.crt and
+    /// ca.key), into <paramref name="outputDirectory"/> as client.crt and client.key.
+    /// </summary>
+    public static IssuedCertificates IssueClient(string caDirectory, string outputDirectory, string commonName, IReadOnlyList<string> groups, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var caCertFile = System.IO.Path.Combine(caDirectory, CaCertName);
+        using var ca = X509Certificate2.CreateFromPemFile(caCertFile, System.IO.Path.Combine(caDirectory, CaKeyName));
+        using var caKey = ca.GetECDsaPrivateKey() ?? throw new InvalidDataException($"{caDirectory} does not hold an ECDSA CA key");
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        foreach (var organization in groups)
+        {
+            subject.AddOrganizationName(organization);
+        }
+
+        subject.AddCommonName(commonName);
+        using var client = IssueLeaf(ca, caKey, clientKey, subject.Build().Name, X509EnhancedKeyUsages.ClientAuth, null, now);
+        Directory.CreateDirectory(outputDirectory);
+        var certFile = System.IO.Path.Combine(outputDirectory, ClientCertName);
+        var keyFile = System.IO.Path.Combine(outputDirectory, ClientKeyName);
+        WritePem(certFile, client.ExportCertificatePem(), secret: false);
+        WritePem(keyFile, clientKey.ExportPkcs8PrivateKeyPem(), secret: true);
+        return new IssuedCertificates(caCertFile, string.Empty, string.Empty, certFile, keyFile, Reused: false);
+    }
+
     /// <summary>A kubeconfig that reaches <paramref name="server"/>, trusts the CA and authenticates with the client certificate.</summary>
     public static string Kubeconfig(Uri server, IssuedCertificates issued, string contextName = "metrics-adapter-dev")
     {
