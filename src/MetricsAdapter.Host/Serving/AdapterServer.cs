@@ -39,6 +39,7 @@ public static partial class AdapterServer
         LogServing(logger, settings.Listen, settings.Demo);
         await app.WaitForShutdownAsync(CancellationToken.None);
         await app.DisposeAsync();
+        LogStopped(logger);
         return 0;
     }
 
@@ -149,6 +150,9 @@ public static partial class AdapterServer
             });
         }
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Stopped cleanly")]
+    private static partial void LogStopped(ILogger logger);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving https://{Listen} (demo workload: {Demo}); Ctrl-C stops")]
     private static partial void LogServing(ILogger logger, System.Net.IPEndPoint listen, bool demo);

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using MetricsAdapter.ApiServer.Serving;
+using MetricsAdapter.Testing;
+
+namespace MetricsAdapter.Host.Tests;
+
+/// <summary>
+/// The real adapter as users run it: <c>./metrics-adapter serve</c> in its own process, on a free loopback port,
+/// with a fresh CA, serving certificate and admin kubeconfig in a temporary directory.
+/// </summary>
+internal sealed class AdapterProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AdapterProcess(Process process, string directory, int port)
+    {
+        _process = process;
+        Directory = directory;
+        Port = port;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Directory { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"https://127.0.0.1:{Port}");
+
+    public string Kubeconfig => Path.Combine(Directory, "kubeconfig");
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Issues certificates with the CLI, starts <c>serve</c>, and waits until <c>/readyz</c> says ok.</summary>
+    public static async Task<AdapterProcess> StartAsync(params string[] extraArguments)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory("metrics-adapter-e2e-").FullName;
+        var port = FreePort();
+        var certs = await RunCliAsync(
+            "certs", "generate", "--out-dir", directory, "--dns", "localhost", "--ip", "127.0.0.1",
+            "--client-cn", "e2e-admin", "--client-group", "system:masters",
+            "--kubeconfig", Path.Combine(directory, "kubeconfig"), "--server", $"https://127.0.0.1:{port}");
+        if (certs.ExitCode != 0)
+        {
+            throw new InvalidOperationException("certs generate failed: " + certs.Output);
+        }
+
+        var start = new ProcessStartInfo(Path.Combine(SharedData.RepositoryRoot, "metrics-adapter"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        foreach (var argument in new[]
+        {
+            "serve", "--listen", $"127.0.0.1:{port}",
+            "--tls-cert-file", Path.Combine(directory, DevelopmentCertificates.ServingCertName),
+            "--tls-key-file", Path.Combine(directory, DevelopmentCertificates.ServingKeyName),
+            "--client-ca-file", Path.Combine(directory, DevelopmentCertificates.CaCertName),
+        }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var adapter = new AdapterProcess(Process.Start(start)!, directory, port);
+        await adapter.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+        return adapter;
+    }
+
+    /// <summary>An HTTP client that verifies the server against the test CA, optionally presenting a client certificate.</summary>
+    public HttpClient CreateClient(X509Certificate2? clientCertificate = null)
+    {
+        var roots = CertificateValidation.LoadBundle(Path.Combine(Directory, DevelopmentCertificates.CaCertName));
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            certificate is not null
+            && (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0
+            && CertificateValidation.Verify(new X509Certificate2(certificate), roots, CertificateValidation.ServerAuthUsage, TimeProvider.System.GetUtcNow(), null, out _);
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
+        return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl-C in a terminal does, and waits for the process to end.</summary>
+    public async Task<int> InterruptAsync(TimeSpan within)
+    {
+        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments) =>
+        await ProcessRunner.RunAsync(Path.Combine(SharedData.RepositoryRoot, "metrics-adapter"), arguments, TimeSpan.FromMinutes(5));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var client = CreateClient();
+        var deadline = TimeProvider.System.GetUtcNow() + timeout;
+        while (TimeProvider.System.GetUtcNow() < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the adapter exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("the adapter did not become ready:\n" + Output);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Runs a command to completion, capturing its output.</summary>
+internal static class ProcessRunner
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? standardInput = null)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = standardInput is not null,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+            process.StandardInput.Close();
+        }
+
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunSplitAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
