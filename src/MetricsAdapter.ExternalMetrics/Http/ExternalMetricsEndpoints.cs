@@ -28,6 +28,7 @@ public static class ExternalMetricsEndpoints
 
     private static readonly GroupVersionForDiscovery PreferredVersion = new(ExternalMetricsApi.GroupVersion, ExternalMetricsApi.Version);
     private static readonly ApiGroup Group = new(ExternalMetricsApi.Group, [PreferredVersion], PreferredVersion);
+    private static readonly LabelSelectorCache Selectors = new();
 
     /// <summary>Maps discovery, the metric list route, and the OpenAPI documents.</summary>
     public static IEndpointRouteBuilder MapExternalMetricsApi(this IEndpointRouteBuilder endpoints)
@@ -82,7 +83,7 @@ public static class ExternalMetricsEndpoints
         }
 
         var selectorText = request.Query["labelSelector"].ToString();
-        if (!LabelSelector.TryParse(selectorText, out var selector, out var selectorError))
+        if (!Selectors.TryParse(selectorText, out var selector, out var selectorError))
         {
             await context.Response.WriteStatusAsync(ExternalMetricsErrors.InvalidSelector(selectorError));
             return;

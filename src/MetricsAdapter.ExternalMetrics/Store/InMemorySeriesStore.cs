@@ -310,29 +310,41 @@ public sealed class InMemorySeriesStore : IExternalMetricsProvider, ISeriesWrite
                     continue;
                 }
 
-                int[] positions;
                 if (requirement.Values.Count == 1)
                 {
-                    positions = _byLabel.TryGetValue((requirement.Key, requirement.Values[0]), out var found) ? found : [];
-                }
-                else
-                {
-                    var union = new SortedSet<int>();
-                    foreach (var value in requirement.Values)
+                    var positions = _byLabel.TryGetValue((requirement.Key, requirement.Values[0]), out var found) ? found : [];
+                    if (positions.Length < best.Length)
                     {
-                        if (_byLabel.TryGetValue((requirement.Key, value), out var found))
-                        {
-                            union.UnionWith(found);
-                        }
+                        best = positions;
                     }
 
-                    positions = union.ToArray();
+                    continue;
                 }
 
-                if (positions.Length < best.Length)
+                // A set requirement narrows at most to the sum of its values' positions: only build the union when
+                // that could beat what we have.
+                var upperBound = 0;
+                foreach (var value in requirement.Values)
                 {
-                    best = positions;
+                    upperBound += _byLabel.TryGetValue((requirement.Key, value), out var found) ? found.Length : 0;
                 }
+
+                if (upperBound >= best.Length)
+                {
+                    continue;
+                }
+
+                var union = new List<int>(upperBound);
+                foreach (var value in requirement.Values)
+                {
+                    if (_byLabel.TryGetValue((requirement.Key, value), out var found))
+                    {
+                        union.AddRange(found);
+                    }
+                }
+
+                union.Sort();
+                best = [.. union];
             }
 
             return best;

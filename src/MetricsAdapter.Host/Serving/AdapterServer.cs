@@ -43,7 +43,11 @@ public static partial class AdapterServer
         return 0;
     }
 
-    public static WebApplication Build(ServeSettings settings)
+    /// <summary>Builds the server. The hooks exist for benchmarks and tests; <c>serve</c> passes none.</summary>
+    public static WebApplication Build(
+        ServeSettings settings,
+        Action<WebApplicationBuilder>? configureBuilder = null,
+        Action<WebApplication>? configureEndpoints = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -101,6 +105,7 @@ public static partial class AdapterServer
             });
         });
 
+        configureBuilder?.Invoke(builder);
         var app = builder.Build();
         app.Services.GetRequiredService<PrometheusExporter>();
         app.UseKubernetesInternalErrors();
@@ -110,6 +115,7 @@ public static partial class AdapterServer
         app.MapPrometheusMetrics();
         app.MapGet("/version", () => Results.Json(Version, ApiMachineryJsonContext.Wire.VersionInfo)).WithDisplayName("version");
         app.MapExternalMetricsApi();
+        configureEndpoints?.Invoke(app);
         app.MapKubernetesNotFound();
         return app;
     }

@@ -1,0 +1,53 @@
+# The two commands of the README are `make run` and `make test`; everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 6443
+CONFIGURATION ?= Release
+# Debian packages the tests and benchmarks use; installed on demand by scripts/install-deps.sh.
+TEST_PACKAGES := kubectl
+BENCH_PACKAGES := wrk hey
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build everything (warnings are errors)
+	dotnet build MetricsAdapter.sln -c $(CONFIGURATION) --nologo -v quiet
+
+.PHONY: cli
+cli: ## Build the ./metrics-adapter CLI
+	./metrics-adapter --version >/dev/null
+
+.PHONY: run
+run: cli ## Serve on https://127.0.0.1:$(PORT) with dev certificates (.run/) and the demo workload
+	./scripts/dev-certs.sh $(PORT)
+	@echo "try: kubectl --kubeconfig .run/kubeconfig get --raw /apis/external.metrics.k8s.io/v1beta1/namespaces/demo/predicted_load"
+	./metrics-adapter serve --demo --listen 127.0.0.1:$(PORT) \
+	  --tls-cert-file .run/serving.crt --tls-key-file .run/serving.key --client-ca-file .run/ca.crt
+
+.PHONY: deps
+deps: ## Install the Debian packages the tests need (only missing ones)
+	./scripts/install-deps.sh $(TEST_PACKAGES)
+
+.PHONY: test
+test: deps cli ## Run every test (installs what it needs first)
+	dotnet test MetricsAdapter.sln -c Debug --nologo -v quiet -- RunConfiguration.TreatNoTestsAsError=true
+
+.PHONY: manifests
+manifests: ## Render the deployment manifests offline
+	kubectl kustomize manifests
+
+.PHONY: bench
+bench: bench-api ## Run every benchmark
+
+.PHONY: bench-api
+bench-api: cli ## Load-test metric queries against an empty endpoint of the same server (wrk)
+	./scripts/install-deps.sh $(BENCH_PACKAGES)
+	./bench/api/run.sh
+
+.PHONY: clean
+clean: ## Remove build output (keeps .run/)
+	rm -rf .build BenchmarkDotNet.Artifacts
+	find src tests bench -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
