@@ -49,20 +49,27 @@ internal static class ServeCommand
         {
             Description = "Paths served without authentication; a trailing * matches a prefix (comma-separated).",
             AllowMultipleArgumentsPerToken = true,
-            DefaultValueFactory = _ => ["/healthz", "/healthz/*", "/readyz", "/readyz/*", "/livez", "/livez/*"],
+            DefaultValueFactory = _ => [.. ServeSettings.DefaultAlwaysAllowPaths],
         };
         var kubeconfig = new Option<string?>("--kubeconfig")
         {
             Description = "kubeconfig for kube-apiserver (TokenReview, SubjectAccessReview, extension-apiserver-authentication); in a pod the service account is used.",
         };
         var skipLookup = new Option<bool>("--authentication-skip-lookup") { Description = "Do not read kube-system/extension-apiserver-authentication; use the flags only." };
+        var sidecarImage = new Option<string?>("--sidecar-image") { Description = "Image of the injected predictor sidecar (default: the adapter's own image)." };
+        var nativeSidecars = new Option<string?>("--native-sidecars") { Description = "Inject as a native sidecar: auto (from --cluster-version), always or never." };
+        nativeSidecars.AcceptOnlyFromAmong("auto", "always", "never");
+        var clusterVersion = new Option<string?>("--cluster-version") { Description = "Kubernetes version of the cluster (e.g. 1.30), for --native-sidecars=auto." };
+        var injectionFailure = new Option<string?>("--injection-failure") { Description = "When the injector fails on a pod: allow it unchanged (default) or deny it." };
+        injectionFailure.AcceptOnlyFromAmong("allow", "deny");
         logFormat.AcceptOnlyFromAmong("text", "json");
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical");
 
-        var command = new Command("serve", "Serve external.metrics.k8s.io/v1beta1 (and health and /metrics) over TLS until interrupted.")
+        var command = new Command("serve", "Serve external.metrics.k8s.io/v1beta1, the sidecar injection webhook (POST /mutate), health and /metrics over TLS until interrupted.")
         {
             listen, certFile, keyFile, demo, config, logLevel, logFormat,
             clientCa, proxyCa, proxyNames, anonymous, allowGroups, allowPaths, kubeconfig, skipLookup,
+            sidecarImage, nativeSidecars, clusterVersion, injectionFailure,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -89,6 +96,10 @@ internal static class ServeCommand
                 AlwaysAllowPaths = SplitList(parse.GetValue(allowPaths)),
                 Kubeconfig = parse.GetValue(kubeconfig),
                 AuthenticationSkipLookup = parse.GetValue(skipLookup),
+                SidecarImage = parse.GetValue(sidecarImage),
+                NativeSidecars = parse.GetValue(nativeSidecars),
+                ClusterVersion = parse.GetValue(clusterVersion),
+                OnInjectionError = parse.GetValue(injectionFailure),
             };
             return await AdapterServer.RunAsync(settings, cancellationToken);
         });

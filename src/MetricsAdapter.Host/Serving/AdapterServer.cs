@@ -9,10 +9,11 @@ using MetricsAdapter.ApiServer.Serving;
 using MetricsAdapter.Demo;
 using MetricsAdapter.ExternalMetrics;
 using MetricsAdapter.ExternalMetrics.Http;
+using MetricsAdapter.Injection;
+using MetricsAdapter.Injection.Webhook;
 using MetricsAdapter.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Options;
 
 namespace MetricsAdapter.Host.Serving;
 
@@ -28,8 +29,9 @@ public static partial class AdapterServer
             app = Build(settings);
             await app.StartAsync(cancellationToken);
         }
-        catch (Exception exception) when (exception is OptionsValidationException or IOException or InvalidDataException or UnauthorizedAccessException
-            or System.Security.Cryptography.CryptographicException or InvalidOperationException)
+#pragma warning disable CA1031 // Whatever stops the start is reported in one line and a non-zero exit, not a stack dump.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
             await Console.Error.WriteLineAsync($"metrics-adapter: cannot start: {exception.Message}");
             return 1;
@@ -76,6 +78,7 @@ public static partial class AdapterServer
         services.AddKubernetesSecurity();
         services.AddPrometheusExporter();
         services.AddExternalMetrics();
+        services.AddSidecarInjection();
         if (settings.Demo)
         {
             services.AddDemoWorkload();
@@ -115,6 +118,7 @@ public static partial class AdapterServer
         app.MapPrometheusMetrics();
         app.MapGet("/version", () => Results.Json(Version, ApiMachineryJsonContext.Wire.VersionInfo)).WithDisplayName("version");
         app.MapExternalMetricsApi();
+        app.MapSidecarInjectionWebhook();
         configureEndpoints?.Invoke(app);
         app.MapKubernetesNotFound();
         return app;

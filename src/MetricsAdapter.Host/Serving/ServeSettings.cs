@@ -29,14 +29,27 @@ public sealed record ServeSettings
 
     public IReadOnlyList<string> AlwaysAllowGroups { get; init; } = ["system:masters"];
 
-    public IReadOnlyList<string> AlwaysAllowPaths { get; init; } = ["/healthz", "/healthz/*", "/readyz", "/readyz/*", "/livez", "/livez/*"];
+    /// <summary>Health paths, and the webhook: kube-apiserver calls it without credentials.</summary>
+    public static IReadOnlyList<string> DefaultAlwaysAllowPaths { get; } = ["/healthz", "/healthz/*", "/readyz", "/readyz/*", "/livez", "/livez/*", "/mutate"];
+
+    public IReadOnlyList<string> AlwaysAllowPaths { get; init; } = DefaultAlwaysAllowPaths;
+
+    public string? SidecarImage { get; init; }
+
+    public string? NativeSidecars { get; init; }
+
+    public string? ClusterVersion { get; init; }
+
+    public string? OnInjectionError { get; init; }
 
     public string? Kubeconfig { get; init; }
 
     public bool AuthenticationSkipLookup { get; init; }
 
-    /// <summary>Flags as configuration keys; they override the config file.</summary>
-    public IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
+    /// <summary>Flags given, as configuration keys; they override the config file. Flags not given leave option defaults.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> ToConfiguration() => AllKeys().Where(pair => pair.Value is not null);
+
+    private IEnumerable<KeyValuePair<string, string?>> AllKeys()
     {
         yield return new("Serving:TlsCertFile", TlsCertFile);
         yield return new("Serving:TlsKeyFile", TlsKeyFile);
@@ -47,6 +60,10 @@ public sealed record ServeSettings
         yield return new("Security:AnonymousAuth", AnonymousAuth ? "true" : "false");
         yield return new("Security:Kubeconfig", Kubeconfig);
         yield return new("Security:AuthenticationSkipLookup", AuthenticationSkipLookup ? "true" : "false");
+        yield return new("Injection:Image", SidecarImage);
+        yield return new("Injection:NativeSidecars", NativeSidecars);
+        yield return new("Injection:ClusterVersion", ClusterVersion);
+        yield return new("Injection:OnInternalError", OnInjectionError);
         foreach (var pair in Indexed("Security:RequestHeaderAllowedNames", RequestHeaderAllowedNames)
             .Concat(Indexed("Security:AlwaysAllowGroups", AlwaysAllowGroups))
             .Concat(Indexed("Security:AlwaysAllowPaths", AlwaysAllowPaths)))

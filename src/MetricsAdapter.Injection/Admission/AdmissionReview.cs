@@ -1,0 +1,174 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MetricsAdapter.Injection.Admission;
+
+/// <summary>The parts of an AdmissionReview request the webhook acts on. The object stays JSON, untouched.</summary>
+/// <param name="ApiVersion"><c>admission.k8s.io/v1</c> or <c>admission.k8s.io/v1beta1</c>; the answer uses the same.</param>
+/// <param name="Uid">Identifies this call; the answer must carry it back.</param>
+/// <param name="Operation">CREATE, UPDATE, DELETE or CONNECT.</param>
+/// <param name="Namespace">From <c>request.namespace</c>, which (unlike the object's) the API server has checked.</param>
+/// <param name="Name">Often empty at CREATE: controllers use <c>generateName</c>.</param>
+/// <param name="Kind">The object's kind (group/version/kind).</param>
+/// <param name="Resource">The resource, e.g. <c>pods</c>.</param>
+/// <param name="SubResource">Empty unless a subresource was addressed.</param>
+/// <param name="DryRun">True for dry-run requests: same answer, no side effects.</param>
+/// <param name="Object">The object as sent, or null (DELETE).</param>
+public sealed record AdmissionRequest(
+    string ApiVersion,
+    string Uid,
+    string Operation,
+    string Namespace,
+    string Name,
+    GroupVersionKind Kind,
+    string Resource,
+    string SubResource,
+    bool DryRun,
+    JsonObject? Object);
+
+public sealed record GroupVersionKind(string Group, string Version, string Kind);
+
+/// <summary>Reads AdmissionReview bodies in <c>admission.k8s.io/v1</c> and <c>v1beta1</c>; every refusal says why.</summary>
+public static class AdmissionReviewReader
+{
+    public const string V1 = "admission.k8s.io/v1";
+    public const string V1Beta1 = "admission.k8s.io/v1beta1";
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128 };
+
+    public static bool TryRead(ReadOnlySpan<byte> body, [NotNullWhen(true)] out AdmissionRequest? request, [NotNullWhen(false)] out string? error)
+    {
+        request = null;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(body, documentOptions: DocumentOptions);
+        }
+        catch (JsonException exception)
+        {
+            error = $"the body is not JSON: {exception.Message}";
+            return false;
+        }
+
+        if (root is not JsonObject review)
+        {
+            error = "the body must be a JSON object: an AdmissionReview";
+            return false;
+        }
+
+        var apiVersion = Text(review, "apiVersion");
+        if (apiVersion is not (V1 or V1Beta1))
+        {
+            error = $"apiVersion must be {V1} or {V1Beta1}, not \"{Printable(apiVersion)}\"";
+            return false;
+        }
+
+        if (Text(review, "kind") != "AdmissionReview")
+        {
+            error = $"kind must be AdmissionReview, not \"{Printable(Text(review, "kind"))}\"";
+            return false;
+        }
+
+        if (review["request"] is not JsonObject requestNode)
+        {
+            error = "request is missing: an AdmissionReview sent to a webhook carries request";
+            return false;
+        }
+
+        var uid = Text(requestNode, "uid");
+        if (string.IsNullOrEmpty(uid))
+        {
+            error = "request.uid is missing: the answer must echo it";
+            return false;
+        }
+
+        var kind = requestNode["kind"] as JsonObject;
+        var resource = requestNode["resource"] as JsonObject;
+        request = new AdmissionRequest(
+            apiVersion,
+            uid,
+            Text(requestNode, "operation") ?? string.Empty,
+            Text(requestNode, "namespace") ?? string.Empty,
+            Text(requestNode, "name") ?? string.Empty,
+            new GroupVersionKind(Text(kind, "group") ?? string.Empty, Text(kind, "version") ?? string.Empty, Text(kind, "kind") ?? string.Empty),
+            Text(resource, "resource") ?? string.Empty,
+            Text(requestNode, "subResource") ?? string.Empty,
+            requestNode["dryRun"] is JsonValue dry && dry.TryGetValue<bool>(out var isDry) && isDry,
+            requestNode["object"] as JsonObject);
+        error = null;
+        return true;
+    }
+
+    private static string? Text(JsonObject? node, string key) =>
+        node?[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static string Printable(string? text) => ApiServer.Status.StatusErrors.Printable(text ?? "(missing)");
+}
+
+/// <summary>What the webhook answers: allowed or not, with an optional patch, warnings and audit annotations.</summary>
+public sealed record AdmissionResponse(
+    bool Allowed,
+    byte[]? Patch,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyDictionary<string, string> AuditAnnotations,
+    int? DeniedCode = null,
+    string? DeniedMessage = null)
+{
+    /// <summary>The AdmissionReview to send back, in the request's apiVersion, with its uid.</summary>
+    public byte[] ToReview(AdmissionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var response = new JsonObject
+        {
+            ["uid"] = request.Uid,
+            ["allowed"] = Allowed,
+        };
+        if (!Allowed)
+        {
+            response["status"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject(),
+                ["status"] = "Failure",
+                ["message"] = DeniedMessage,
+                ["code"] = DeniedCode ?? 403,
+            };
+        }
+
+        if (Patch is { Length: > 0 })
+        {
+            response["patchType"] = "JSONPatch";
+            response["patch"] = Convert.ToBase64String(Patch);
+        }
+
+        if (AuditAnnotations.Count > 0)
+        {
+            var annotations = new JsonObject();
+            foreach (var (key, value) in AuditAnnotations)
+            {
+                annotations[key] = value;
+            }
+
+            response["auditAnnotations"] = annotations;
+        }
+
+        if (Warnings.Count > 0)
+        {
+            response["warnings"] = new JsonArray(Warnings.Select(w => (JsonNode)JsonValue.Create(w)!).ToArray());
+        }
+
+        var review = new JsonObject
+        {
+            ["apiVersion"] = request.ApiVersion,
+            ["kind"] = "AdmissionReview",
+            ["response"] = response,
+        };
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            review.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,131 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MetricsAdapter.Injection;
+
+/// <summary>When the sidecar goes into <c>initContainers</c> with <c>restartPolicy: Always</c> (a native sidecar).</summary>
+public enum NativeSidecarMode
+{
+    /// <summary>Native when <see cref="InjectionOptions.ClusterVersion"/> is 1.29 or later (SidecarContainers on by default); else a regular container.</summary>
+    Auto,
+
+    Always,
+
+    Never,
+}
+
+/// <summary>What to do when the webhook itself fails on a request.</summary>
+public enum InternalErrorAction
+{
+    /// <summary>Admit the pod unchanged, with a warning: an outage of ours never blocks deployments (default).</summary>
+    Allow,
+
+    /// <summary>Refuse the pod: use when a pod without the sidecar is worse than no pod.</summary>
+    Deny,
+}
+
+/// <summary>The injected sidecar and the webhook's rules. Bound from configuration section <c>Injection</c>, validated at start.</summary>
+public sealed record InjectionOptions
+{
+    public const string SectionName = "Injection";
+
+    /// <summary>Sidecar image. Default the adapter's own image (the sidecar is a verb of the same binary).</summary>
+    [Required]
+    public string Image { get; init; } = "ghcr.io/metrics-adapter/metrics-adapter:0.1.0";
+
+    /// <summary>Sidecar version written into the status annotation. Default 0.1.0.</summary>
+    [Required]
+    public string Version { get; init; } = "0.1.0";
+
+    /// <summary>Container name; its presence is how re-invocations recognise an injected pod. Default metrics-adapter-predictor.</summary>
+    [Required]
+    public string ContainerName { get; init; } = "metrics-adapter-predictor";
+
+    /// <summary>Sidecar arguments. Default <c>sidecar</c> with its listen address.</summary>
+    public IReadOnlyList<string>? Args { get; init; }
+
+    /// <summary>Port of the sidecar's own health and /metrics endpoints. Default 9464; range 1–65535.</summary>
+    [Range(1, 65535)]
+    public int Port { get; init; } = 9464;
+
+    /// <summary>CPU request. Mandatory: without it a CPU-utilisation HPA on the pod fails (<c>missing request for cpu</c>). Default 20m.</summary>
+    [Required]
+    public string CpuRequest { get; init; } = "20m";
+
+    /// <summary>Memory request. Default 40Mi.</summary>
+    [Required]
+    public string MemoryRequest { get; init; } = "40Mi";
+
+    /// <summary>CPU limit; empty for none. Default 200m.</summary>
+    public string? CpuLimit { get; init; } = "200m";
+
+    /// <summary>Memory limit; empty for none. Default 96Mi.</summary>
+    public string? MemoryLimit { get; init; } = "96Mi";
+
+    /// <summary>User and group the sidecar runs as (non-root). Default 64198.</summary>
+    [Range(1, int.MaxValue)]
+    public long RunAsUser { get; init; } = 64198;
+
+    /// <summary>Native sidecar mode. Default Auto.</summary>
+    public NativeSidecarMode NativeSidecars { get; init; } = NativeSidecarMode.Auto;
+
+    /// <summary>Cluster version (<c>1.29</c>, <c>v1.30.2</c>) for <see cref="NativeSidecarMode.Auto"/>; unset means a regular container.</summary>
+    public string? ClusterVersion { get; init; }
+
+    /// <summary>The adapter's own namespace: never injected. Default metrics-adapter.</summary>
+    [Required]
+    public string AdapterNamespace { get; init; } = "metrics-adapter";
+
+    /// <summary>Namespaces never injected besides the adapter's. Default kube-system, kube-public, kube-node-lease.</summary>
+    public IReadOnlyList<string>? ExcludedNamespaces { get; init; }
+
+    /// <summary>Port of the app's metrics when no annotation names one. Default 8080.</summary>
+    [Range(1, 65535)]
+    public int DefaultMetricsPort { get; init; } = 8080;
+
+    /// <summary>Path of the app's metrics when no annotation names one. Default /metrics.</summary>
+    [Required]
+    public string DefaultMetricsPath { get; init; } = "/metrics";
+
+    /// <summary>Extra environment for the sidecar (e.g. KAFKA_BOOTSTRAP_SERVERS). Default none.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>What an internal error answers. Default Allow (fail open).</summary>
+    public InternalErrorAction OnInternalError { get; init; } = InternalErrorAction.Allow;
+
+    /// <summary>Largest AdmissionReview accepted; larger bodies get 413. Default 6 MiB (an object can be 3 MiB, and UPDATE carries two).</summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
+    public int MaxRequestBytes { get; init; } = 6 * 1024 * 1024;
+
+    public static IReadOnlyList<string> DefaultExcludedNamespaces { get; } = ["kube-system", "kube-public", "kube-node-lease"];
+
+    public IReadOnlyList<string> EffectiveArgs => Args ?? ["sidecar", $"--listen=:{Port}"];
+
+    public IReadOnlyList<string> EffectiveExcludedNamespaces => ExcludedNamespaces ?? DefaultExcludedNamespaces;
+
+    /// <summary>Whether the sidecar is injected as a native sidecar under these options.</summary>
+    public bool UsesNativeSidecars => NativeSidecars switch
+    {
+        NativeSidecarMode.Always => true,
+        NativeSidecarMode.Never => false,
+        _ => ClusterVersionAtLeast(1, 29),
+    };
+
+    private bool ClusterVersionAtLeast(int major, int minor) =>
+        TryParseVersion(ClusterVersion, out var version) && version >= new Version(major, minor);
+
+    /// <summary>Reads <c>1.29</c>, <c>v1.29.3</c>, <c>1.29.3-gke.100</c>.</summary>
+    public static bool TryParseVersion(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Version? version)
+    {
+        version = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var parts = text.Trim().TrimStart('v').Split('.', '-', '+');
+        return parts.Length >= 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minor)
+            && (version = new Version(major, minor)) is not null;
+    }
+}

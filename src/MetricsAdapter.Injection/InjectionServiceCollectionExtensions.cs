@@ -1,0 +1,30 @@
+using MetricsAdapter.Injection.Mutation;
+using MetricsAdapter.Injection.Policy;
+using MetricsAdapter.Injection.Webhook;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MetricsAdapter.Injection;
+
+public static class InjectionServiceCollectionExtensions
+{
+    /// <summary>The sidecar injection webhook: options from section <c>Injection</c> (validated at start), policy, injector, telemetry.</summary>
+    public static IServiceCollection AddSidecarInjection(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<InjectionOptions>()
+            .BindConfiguration(InjectionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InjectionOptions>, InjectionOptionsValidator>();
+        services.AddMetrics();
+        services.AddSingleton<IInjectionPolicy>(sp => new InjectionPolicy(sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
+        services.AddSingleton(sp => new SidecarInjector(sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
+        services.AddSingleton(sp => new SidecarInjectionWebhook(
+            sp.GetRequiredService<IInjectionPolicy>(),
+            sp.GetRequiredService<SidecarInjector>(),
+            sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
+        services.AddSingleton<WebhookTelemetry>();
+        return services;
+    }
+}

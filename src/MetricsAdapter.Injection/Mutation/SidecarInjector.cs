@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MetricsAdapter.Injection.Policy;
+
+namespace MetricsAdapter.Injection.Mutation;
+
+/// <summary>Environment the injector sets on the sidecar; names the configuration may not reuse.</summary>
+public static class SidecarEnvironment
+{
+    public const string PodName = "POD_NAME";
+    public const string PodNamespace = "POD_NAMESPACE";
+    public const string NodeName = "NODE_NAME";
+    public const string Service = "METRICS_ADAPTER_SERVICE";
+    public const string ScrapePort = "METRICS_ADAPTER_SCRAPE_PORT";
+    public const string ScrapePath = "METRICS_ADAPTER_SCRAPE_PATH";
+
+    public static IReadOnlySet<string> Reserved { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        PodName, PodNamespace, NodeName, Service, ScrapePort, ScrapePath,
+    };
+}
+
+/// <summary>
+/// Builds the desired pod: a deep copy of the original with the sidecar added and the status annotation set.
+/// Everything else, including fields this code has never heard of, is carried over untouched.
+/// </summary>
+public sealed class SidecarInjector(InjectionOptions options)
+{
+    public const string SidecarPortName = "ma-predictor";
+
+    public JsonObject Inject(JsonObject pod, InjectionTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(target);
+        var desired = (JsonObject)pod.DeepClone();
+        var metadata = Child(desired, "metadata");
+        var spec = Child(desired, "spec");
+        var annotations = Child(metadata, "annotations");
+        var sidecar = Sidecar(target);
+
+        if (target.Native)
+        {
+            // First of the init containers, so it runs before the others and for the pod's whole life.
+            if (spec["initContainers"] is JsonArray initContainers)
+            {
+                initContainers.Insert(0, sidecar);
+            }
+            else
+            {
+                spec["initContainers"] = new JsonArray(sidecar);
+            }
+        }
+        else
+        {
+            var containers = (JsonArray)spec["containers"]!;
+            // kubectl logs/exec default to the first container; keep that the app's when we add ours last.
+            if (!annotations.ContainsKey(PodKeys.DefaultContainer) && containers[0]?["name"] is JsonValue first)
+            {
+                annotations[PodKeys.DefaultContainer] = first.DeepClone();
+            }
+
+            containers.Add(sidecar);
+        }
+
+        annotations[PodKeys.Status] = Status(target);
+        return desired;
+    }
+
+    private string Status(InjectionTarget target) => new JsonObject
+    {
+        ["version"] = options.Version,
+        ["container"] = options.ContainerName,
+        ["native"] = target.Native,
+    }.ToJsonString(StatusJson.Options);
+
+    private JsonObject Sidecar(InjectionTarget target)
+    {
+        var env = new JsonArray(
+            FieldEnv(SidecarEnvironment.PodName, "metadata.name"),
+            FieldEnv(SidecarEnvironment.PodNamespace, "metadata.namespace"),
+            FieldEnv(SidecarEnvironment.NodeName, "spec.nodeName"),
+            ValueEnv(SidecarEnvironment.Service, target.Service),
+            ValueEnv(SidecarEnvironment.ScrapePort, target.MetricsPort.ToString(CultureInfo.InvariantCulture)),
+            ValueEnv(SidecarEnvironment.ScrapePath, target.MetricsPath));
+        foreach (var (name, value) in (options.Environment ?? new Dictionary<string, string>()).OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            env.Add(ValueEnv(name, value));
+        }
+
+        var requests = new JsonObject { ["cpu"] = options.CpuRequest, ["memory"] = options.MemoryRequest };
+        var limits = new JsonObject();
+        if (!string.IsNullOrEmpty(options.CpuLimit))
+        {
+            limits["cpu"] = options.CpuLimit;
+        }
+
+        if (!string.IsNullOrEmpty(options.MemoryLimit))
+        {
+            limits["memory"] = options.MemoryLimit;
+        }
+
+        var resources = new JsonObject();
+        if (limits.Count > 0)
+        {
+            resources["limits"] = limits;
+        }
+
+        resources["requests"] = requests;
+        var sidecar = new JsonObject
+        {
+            ["name"] = options.ContainerName,
+            ["image"] = options.Image,
+            ["args"] = new JsonArray(options.EffectiveArgs.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray()),
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = SidecarPortName, ["containerPort"] = options.Port, ["protocol"] = "TCP" }),
+            ["env"] = env,
+            ["resources"] = resources,
+            // Liveness only: a readiness probe would make the pod NotReady, and take the app out of its Service,
+            // whenever the predictor struggles. The prediction path must never cost the app its traffic.
+            ["livenessProbe"] = Probe("/livez", failureThreshold: 6),
+            ["terminationMessagePolicy"] = "FallbackToLogsOnError",
+            ["imagePullPolicy"] = "IfNotPresent",
+            ["securityContext"] = new JsonObject
+            {
+                ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL") },
+                ["privileged"] = false,
+                ["runAsUser"] = options.RunAsUser,
+                ["runAsGroup"] = options.RunAsUser,
+                ["runAsNonRoot"] = true,
+                ["readOnlyRootFilesystem"] = true,
+                ["allowPrivilegeEscalation"] = false,
+                ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
+            },
+        };
+        if (target.Native)
+        {
+            sidecar["restartPolicy"] = "Always";
+        }
+
+        return sidecar;
+    }
+
+    private static JsonObject Probe(string path, int failureThreshold) => new()
+    {
+        ["httpGet"] = new JsonObject { ["path"] = path, ["port"] = SidecarPortName, ["scheme"] = "HTTP" },
+        ["timeoutSeconds"] = 1,
+        ["periodSeconds"] = 10,
+        ["successThreshold"] = 1,
+        ["failureThreshold"] = failureThreshold,
+    };
+
+    private static JsonObject FieldEnv(string name, string fieldPath) => new()
+    {
+        ["name"] = name,
+        ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["apiVersion"] = "v1", ["fieldPath"] = fieldPath } },
+    };
+
+    private static JsonObject ValueEnv(string name, string value) => new() { ["name"] = name, ["value"] = value };
+
+    /// <summary>The object at <paramref name="key"/>, created empty when missing (the diff then adds it whole).</summary>
+    private static JsonObject Child(JsonObject parent, string key)
+    {
+        if (parent[key] is JsonObject child)
+        {
+            return child;
+        }
+
+        child = new JsonObject();
+        parent[key] = child;
+        return child;
+    }
+
+    private static class StatusJson
+    {
+        public static JsonSerializerOptions Options { get; } = ApiServer.Json.ApiMachineryJsonContext.WireOptions(indented: false);
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MetricsAdapter.Core.Validation;
+using MetricsAdapter.Injection.Admission;
+
+namespace MetricsAdapter.Injection.Policy;
+
+/// <summary>A pure decision: inject the sidecar into this request's pod, or skip it with a reason label.</summary>
+public interface IInjectionPolicy
+{
+    InjectionDecision Decide(AdmissionRequest request);
+}
+
+/// <summary>Annotation and label keys users set on pods. Contracts: documented in the README.</summary>
+public static class PodKeys
+{
+    public const string Inject = "metrics-adapter.io/inject";
+    public const string Service = "metrics-adapter.io/service";
+    public const string MetricsPort = "metrics-adapter.io/metrics-port";
+    public const string MetricsPath = "metrics-adapter.io/metrics-path";
+    public const string Status = "metrics-adapter.io/status";
+    public const string PrometheusPort = "prometheus.io/port";
+    public const string PrometheusPath = "prometheus.io/path";
+    public const string AppName = "app.kubernetes.io/name";
+    public const string App = "app";
+    public const string DefaultContainer = "kubectl.kubernetes.io/default-container";
+}
+
+/// <summary>
+/// Who gets a sidecar. Opting in is the webhook configuration's job (namespace or pod label
+/// <c>metrics-adapter.io/inject=enabled</c>); this policy only refuses, each rule with its reason.
+/// </summary>
+public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
+{
+    public InjectionDecision Decide(AdmissionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+
+        // Only pods being created: a pod's containers cannot change after creation, and DELETE or CONNECT carry
+        // nothing to inject into.
+        if (request.Operation != "CREATE" || request.Resource != "pods" || request.SubResource.Length > 0
+            || request.Kind.Kind != "Pod" || request.Object is null)
+        {
+            return InjectionDecision.Skip(SkipReasons.NotPodCreate,
+                $"{request.Operation} of {request.Resource}{(request.SubResource.Length > 0 ? "/" + request.SubResource : string.Empty)} is not a pod being created");
+        }
+
+        // Control-plane and node-agent namespaces: a sidecar there can break the cluster itself.
+        if (options.EffectiveExcludedNamespaces.Contains(request.Namespace, StringComparer.Ordinal))
+        {
+            return InjectionDecision.Skip(SkipReasons.SystemNamespace, $"namespace {request.Namespace} is never injected");
+        }
+
+        // Our own pods: the adapter must start without depending on itself.
+        if (string.Equals(request.Namespace, options.AdapterNamespace, StringComparison.Ordinal))
+        {
+            return InjectionDecision.Skip(SkipReasons.AdapterNamespace, $"namespace {request.Namespace} runs the adapter itself");
+        }
+
+        var pod = request.Object;
+        if (pod["spec"] is not JsonObject spec || spec["containers"] is not JsonArray { Count: > 0 } containers)
+        {
+            return InjectionDecision.Skip(SkipReasons.InvalidPod, "the pod has no containers; the API server will reject it");
+        }
+
+        var annotations = pod["metadata"]?["annotations"] as JsonObject;
+        var labels = pod["metadata"]?["labels"] as JsonObject;
+
+        // A pod's own opt-out wins over its namespace's opt-in.
+        if (string.Equals(Text(annotations, PodKeys.Inject), "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return InjectionDecision.Skip(SkipReasons.OptedOut, $"the pod is annotated {PodKeys.Inject}: \"false\"");
+        }
+
+        // hostNetwork pods share the node's ports (our sidecar's port would collide between pods on a node) and are
+        // usually node agents, not services.
+        if (spec["hostNetwork"] is JsonValue hostNetwork && hostNetwork.TryGetValue<bool>(out var isHostNetwork) && isHostNetwork)
+        {
+            return InjectionDecision.Skip(SkipReasons.HostNetwork, "the pod uses the host network");
+        }
+
+        // Re-invocation (reinvocationPolicy: IfNeeded) and retries send our own output back. The container proves
+        // an injection; a status annotation alone does not (it is copied along with pod templates).
+        var initContainers = spec["initContainers"] as JsonArray;
+        if (AllContainers(containers, initContainers).Any(c => Text(c, "name") == options.ContainerName))
+        {
+            return InjectionDecision.Skip(SkipReasons.AlreadyInjected, $"the pod already has container {options.ContainerName}");
+        }
+
+        var native = options.UsesNativeSidecars;
+        var restartPolicy = Text(spec, "restartPolicy") ?? "Always";
+
+        // A regular sidecar never exits, so a Job's pod would never complete. Only a native sidecar is safe there.
+        if (!native && restartPolicy != "Always")
+        {
+            return InjectionDecision.Skip(SkipReasons.RunToCompletionWithoutNativeSidecars,
+                $"restartPolicy {restartPolicy} pods need native sidecars (Kubernetes 1.29+), which are not enabled",
+                "metrics-adapter: not injected: run-to-completion pods need native sidecars (cluster 1.29+)");
+        }
+
+        var service = Text(annotations, PodKeys.Service) ?? Text(labels, PodKeys.AppName) ?? Text(labels, PodKeys.App);
+        if (service is null)
+        {
+            return InjectionDecision.Skip(SkipReasons.NoServiceName, "the pod names no service",
+                $"metrics-adapter: not injected: set label {PodKeys.AppName} or annotation {PodKeys.Service}");
+        }
+
+        if (service.Length == 0 || KubernetesNames.ValidateLabelValue(service) is not null)
+        {
+            return InjectionDecision.Skip(SkipReasons.NoServiceName, $"service name \"{service}\" is not a valid label value",
+                "metrics-adapter: not injected: the service name is not a valid label value");
+        }
+
+        // The sidecar listens inside the pod's network namespace: an app already on that port would make one fail.
+        if (AllContainers(containers, initContainers).SelectMany(c => c["ports"] as JsonArray ?? []).Any(p => Number(p?["containerPort"]) == options.Port))
+        {
+            return InjectionDecision.Skip(SkipReasons.PortConflict, $"a container already uses port {options.Port}",
+                $"metrics-adapter: not injected: a container already uses the sidecar's port {options.Port}");
+        }
+
+        var warnings = new List<string>();
+        var port = ResolvePort(annotations, warnings);
+        var path = ResolvePath(annotations, warnings);
+        return InjectionDecision.InjectWith(new InjectionTarget(service, port, path, native), warnings);
+    }
+
+    private int ResolvePort(JsonObject? annotations, List<string> warnings)
+    {
+        foreach (var key in new[] { PodKeys.MetricsPort, PodKeys.PrometheusPort })
+        {
+            if (Text(annotations, key) is not { } text)
+            {
+                continue;
+            }
+
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+            {
+                return port;
+            }
+
+            warnings.Add($"metrics-adapter: {key} \"{Short(text)}\" is not a port; scraping {options.DefaultMetricsPort}");
+            return options.DefaultMetricsPort;
+        }
+
+        return options.DefaultMetricsPort;
+    }
+
+    private string ResolvePath(JsonObject? annotations, List<string> warnings)
+    {
+        foreach (var key in new[] { PodKeys.MetricsPath, PodKeys.PrometheusPath })
+        {
+            if (Text(annotations, key) is not { } text)
+            {
+                continue;
+            }
+
+            if (text.StartsWith('/') && !text.Any(char.IsWhiteSpace) && text.Length <= 1024)
+            {
+                return text;
+            }
+
+            warnings.Add($"metrics-adapter: {key} \"{Short(text)}\" is not a path; scraping {options.DefaultMetricsPath}");
+            return options.DefaultMetricsPath;
+        }
+
+        return options.DefaultMetricsPath;
+    }
+
+    private static IEnumerable<JsonObject> AllContainers(JsonArray containers, JsonArray? initContainers) =>
+        containers.Concat(initContainers ?? []).OfType<JsonObject>();
+
+    private static string? Text(JsonObject? node, string key) =>
+        node?[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static long? Number(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<long>(out var number) ? number : null;
+
+    private static string Short(string text) => text.Length <= 24 ? text : text[..24] + "…";
+}

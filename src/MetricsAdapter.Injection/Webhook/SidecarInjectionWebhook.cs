@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using MetricsAdapter.Injection.Admission;
+using MetricsAdapter.Injection.Mutation;
+using MetricsAdapter.Injection.Patch;
+using MetricsAdapter.Injection.Policy;
+
+namespace MetricsAdapter.Injection.Webhook;
+
+/// <summary>What one review came to, for the HTTP layer to send and for telemetry to record.</summary>
+public sealed record WebhookOutcome
+{
+    /// <summary>Set when the body was not a usable AdmissionReview: answered with a 400.</summary>
+    public string? BadRequest { get; init; }
+
+    public AdmissionRequest? Request { get; init; }
+
+    public InjectionDecision? Decision { get; init; }
+
+    /// <summary>The answer, when there is one to send.</summary>
+    public AdmissionResponse? Response { get; init; }
+
+    /// <summary>An internal failure, answered per <see cref="InjectionOptions.OnInternalError"/>.</summary>
+    public Exception? Error { get; init; }
+
+    /// <summary>The patch operations sent, for logs and tests.</summary>
+    public IReadOnlyList<JsonPatchOperation> Operations { get; init; } = [];
+
+    public string DecisionLabel => Error is not null ? "error" : Decision?.Inject == true ? "injected" : "skipped";
+
+    public string ReasonLabel => Error is not null ? "internal-error" : Decision?.SkipReason ?? "none";
+}
+
+/// <summary>
+/// The webhook as a pipeline of small pure stages: read the review, decide (policy), build the desired pod
+/// (injector), diff it against the original (JSON Patch), answer. No I/O, no logging: the caller sends and records.
+/// </summary>
+public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInjector injector, InjectionOptions options)
+{
+    public const string AuditDecisionKey = "injection";
+    public const string AuditReasonKey = "injection-reason";
+    private const string FailOpenWarning = "metrics-adapter: sidecar not injected: the injector failed; see its log";
+
+    public WebhookOutcome Review(ReadOnlySpan<byte> body, CancellationToken cancellationToken)
+    {
+        if (!AdmissionReviewReader.TryRead(body, out var request, out var error))
+        {
+            return new WebhookOutcome { BadRequest = error };
+        }
+
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var decision = policy.Decide(request);
+            if (!decision.Inject)
+            {
+                return Answer(request, decision, []);
+            }
+
+            var desired = injector.Inject(request.Object!, decision.Target!);
+            var operations = JsonPatch.Diff(request.Object, desired);
+            cancellationToken.ThrowIfCancellationRequested();
+            return Answer(request, decision, operations);
+        }
+#pragma warning disable CA1031 // Any failure of ours becomes an answer per the configured failure action, never a dropped call.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return Failure(request, exception);
+        }
+    }
+
+    private static WebhookOutcome Answer(AdmissionRequest request, InjectionDecision decision, IReadOnlyList<JsonPatchOperation> operations)
+    {
+        var audit = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [AuditDecisionKey] = decision.Inject ? "injected" : "skipped",
+        };
+        if (decision.SkipReason is not null)
+        {
+            audit[AuditReasonKey] = decision.SkipReason;
+        }
+
+        var response = new AdmissionResponse(
+            Allowed: true,
+            Patch: operations.Count > 0 ? JsonPatch.Serialize(operations) : null,
+            decision.Warnings,
+            audit);
+        return new WebhookOutcome { Request = request, Decision = decision, Response = response, Operations = operations };
+    }
+
+    private WebhookOutcome Failure(AdmissionRequest request, Exception exception)
+    {
+        var audit = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [AuditDecisionKey] = "error",
+            [AuditReasonKey] = exception is OperationCanceledException ? "timeout" : "internal-error",
+        };
+        var response = options.OnInternalError == InternalErrorAction.Deny
+            ? new AdmissionResponse(false, null, [], audit, 500, "metrics-adapter: the sidecar injector failed and is configured to deny; see its log")
+            : new AdmissionResponse(true, null, [FailOpenWarning], audit);
+        return new WebhookOutcome { Request = request, Response = response, Error = exception };
+    }
+
+    /// <summary>The pod's name for logs: its name, or its generateName prefix at CREATE.</summary>
+    public static string PodName(AdmissionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Name.Length > 0)
+        {
+            return request.Name;
+        }
+
+        return request.Object?["metadata"]?["generateName"] is JsonValue generated && generated.TryGetValue<string>(out var prefix)
+            ? prefix + "*"
+            : "(unnamed)";
+    }
+}
