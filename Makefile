@@ -40,12 +40,17 @@ manifests: ## Render the deployment manifests offline
 	kubectl kustomize manifests
 
 .PHONY: bench
-bench: bench-api ## Run every benchmark
+bench: bench-api bench-webhook ## Run every benchmark
 
 .PHONY: bench-api
 bench-api: cli ## Load-test metric queries against an empty endpoint of the same server (wrk)
 	./scripts/install-deps.sh $(BENCH_PACKAGES)
 	./bench/api/run.sh
+
+.PHONY: bench-webhook
+bench-webhook: cli ## Load-test POST /mutate with a ~5 KB pod against an empty endpoint of the same server (wrk, hey)
+	./scripts/install-deps.sh $(BENCH_PACKAGES)
+	./bench/webhook/run.sh
 
 .PHONY: clean
 clean: ## Remove build output (keeps .run/)

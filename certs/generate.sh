@@ -4,7 +4,7 @@
 #   kubectl apply -k .run/cluster
 # Issues (or keeps, while valid for 30 more days) a CA and a serving certificate for the adapter's Service
 # (metrics-adapter.metrics-adapter.svc), then writes the overlay: the serving Secret and the CA bundle patched into
-# the APIService. Re-run before the serving certificate expires (1 year); the adapter reloads rotated files itself.
+# the APIService and the MutatingWebhookConfiguration. Re-run before the serving certificate expires (1 year); the adapter reloads rotated files itself.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 overlay="$(realpath -m "${1:-$root/.run/cluster}")"
@@ -39,6 +39,16 @@ patches:
     patch: |-
       - op: add
         path: /spec/caBundle
+        value: $ca_bundle
+  - target:
+      kind: MutatingWebhookConfiguration
+      name: metrics-adapter-sidecar-injector
+    patch: |-
+      - op: add
+        path: /webhooks/0/clientConfig/caBundle
+        value: $ca_bundle
+      - op: add
+        path: /webhooks/1/clientConfig/caBundle
         value: $ca_bundle
 YAML
 echo "overlay written to $overlay; apply with: kubectl apply -k $overlay" >&2

@@ -206,6 +206,25 @@ public sealed class ServeEndToEndTests(ServedAdapterFixture fixture) : IClassFix
         Assert.StartsWith("v", version["gitVersion"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    /// <summary>The README's curl: a captured review, posted as kube-apiserver would (no client credentials).</summary>
+    [Fact]
+    public async Task Webhook_CapturedCreateReview_GetsAPatchKubectlCanApply()
+    {
+        var review = JsonNode.Parse(await File.ReadAllTextAsync(SharedData.Path("kubernetes", "admission", "create-cartservice.json")))!["body"]!;
+        using var client = Adapter.CreateClient();
+        using var content = new StringContent(review.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync(new Uri("/mutate?timeout=5s", UriKind.Relative), content);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(review["request"]!["uid"]!.GetValue<string>(), answer["response"]!["uid"]!.GetValue<string>());
+        var patch = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(answer["response"]!["patch"]!.GetValue<string>()));
+        var pod = JsonNode.Parse(await Kubectl.PatchLocalAsync(review["request"]!["object"]!.ToJsonString(), patch))!;
+        var sidecar = pod["spec"]!["containers"]!.AsArray().Concat(pod["spec"]!["initContainers"]?.AsArray() ?? []).Single(c => c!["name"]!.GetValue<string>() == "metrics-adapter-predictor")!;
+        Assert.Equal("20m", sidecar["resources"]!["requests"]!["cpu"]!.GetValue<string>());
+    }
+
     private async Task SendRawAsync(byte[] request)
     {
         using var tcp = new TcpClient();

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace MetricsAdapter.Injection.Admission;
 
@@ -14,7 +13,7 @@ namespace MetricsAdapter.Injection.Admission;
 /// <param name="Resource">The resource, e.g. <c>pods</c>.</param>
 /// <param name="SubResource">Empty unless a subresource was addressed.</param>
 /// <param name="DryRun">True for dry-run requests: same answer, no side effects.</param>
-/// <param name="Object">The object as sent, or null (DELETE).</param>
+/// <param name="Object">The object as sent (read-only, as parsed), or null (DELETE).</param>
 public sealed record AdmissionRequest(
     string ApiVersion,
     string Uid,
@@ -25,7 +24,7 @@ public sealed record AdmissionRequest(
     string Resource,
     string SubResource,
     bool DryRun,
-    JsonObject? Object);
+    JsonElement? Object);
 
 public sealed record GroupVersionKind(string Group, string Version, string Kind);
 
@@ -35,15 +34,22 @@ public static class AdmissionReviewReader
     public const string V1 = "admission.k8s.io/v1";
     public const string V1Beta1 = "admission.k8s.io/v1beta1";
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128 };
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128 };
 
     public static bool TryRead(ReadOnlySpan<byte> body, [NotNullWhen(true)] out AdmissionRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
-        JsonNode? root;
+        JsonElement review;
         try
         {
-            root = JsonNode.Parse(body, documentOptions: DocumentOptions);
+            // Parsed once, into memory of its own (not pooled): the request outlives this call.
+            var reader = new Utf8JsonReader(body, ReaderOptions);
+            review = JsonElement.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                error = "the body is not JSON: more follows the AdmissionReview";
+                return false;
+            }
         }
         catch (JsonException exception)
         {
@@ -51,7 +57,7 @@ public static class AdmissionReviewReader
             return false;
         }
 
-        if (root is not JsonObject review)
+        if (review.ValueKind != JsonValueKind.Object)
         {
             error = "the body must be a JSON object: an AdmissionReview";
             return false;
@@ -70,7 +76,7 @@ public static class AdmissionReviewReader
             return false;
         }
 
-        if (review["request"] is not JsonObject requestNode)
+        if (!review.TryGetProperty("request", out var requestNode) || requestNode.ValueKind != JsonValueKind.Object)
         {
             error = "request is missing: an AdmissionReview sent to a webhook carries request";
             return false;
@@ -83,8 +89,8 @@ public static class AdmissionReviewReader
             return false;
         }
 
-        var kind = requestNode["kind"] as JsonObject;
-        var resource = requestNode["resource"] as JsonObject;
+        var kind = Member(requestNode, "kind");
+        var resource = Member(requestNode, "resource");
         request = new AdmissionRequest(
             apiVersion,
             uid,
@@ -94,14 +100,18 @@ public static class AdmissionReviewReader
             new GroupVersionKind(Text(kind, "group") ?? string.Empty, Text(kind, "version") ?? string.Empty, Text(kind, "kind") ?? string.Empty),
             Text(resource, "resource") ?? string.Empty,
             Text(requestNode, "subResource") ?? string.Empty,
-            requestNode["dryRun"] is JsonValue dry && dry.TryGetValue<bool>(out var isDry) && isDry,
-            requestNode["object"] as JsonObject);
+            requestNode.TryGetProperty("dryRun", out var dry) && dry.ValueKind == JsonValueKind.True,
+            Member(requestNode, "object") is { ValueKind: JsonValueKind.Object } pod ? pod : null);
         error = null;
         return true;
     }
 
-    private static string? Text(JsonObject? node, string key) =>
-        node?[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+    private static string? Text(JsonElement? node, string key) =>
+        node is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    private static JsonElement? Member(JsonElement node, string key) => node.TryGetProperty(key, out var value) ? value : null;
 
     private static string Printable(string? text) => ApiServer.Status.StatusErrors.Printable(text ?? "(missing)");
 }
@@ -119,54 +129,56 @@ public sealed record AdmissionResponse(
     public byte[] ToReview(AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var response = new JsonObject
-        {
-            ["uid"] = request.Uid,
-            ["allowed"] = Allowed,
-        };
-        if (!Allowed)
-        {
-            response["status"] = new JsonObject
-            {
-                ["metadata"] = new JsonObject(),
-                ["status"] = "Failure",
-                ["message"] = DeniedMessage,
-                ["code"] = DeniedCode ?? 403,
-            };
-        }
-
-        if (Patch is { Length: > 0 })
-        {
-            response["patchType"] = "JSONPatch";
-            response["patch"] = Convert.ToBase64String(Patch);
-        }
-
-        if (AuditAnnotations.Count > 0)
-        {
-            var annotations = new JsonObject();
-            foreach (var (key, value) in AuditAnnotations)
-            {
-                annotations[key] = value;
-            }
-
-            response["auditAnnotations"] = annotations;
-        }
-
-        if (Warnings.Count > 0)
-        {
-            response["warnings"] = new JsonArray(Warnings.Select(w => (JsonNode)JsonValue.Create(w)!).ToArray());
-        }
-
-        var review = new JsonObject
-        {
-            ["apiVersion"] = request.ApiVersion,
-            ["kind"] = "AdmissionReview",
-            ["response"] = response,
-        };
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512 + (Patch?.Length ?? 0) * 4 / 3);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            review.WriteTo(writer);
+            writer.WriteStartObject();
+            writer.WriteString("apiVersion", request.ApiVersion);
+            writer.WriteString("kind", "AdmissionReview");
+            writer.WriteStartObject("response");
+            writer.WriteString("uid", request.Uid);
+            writer.WriteBoolean("allowed", Allowed);
+            if (!Allowed)
+            {
+                writer.WriteStartObject("status");
+                writer.WriteStartObject("metadata");
+                writer.WriteEndObject();
+                writer.WriteString("status", "Failure");
+                writer.WriteString("message", DeniedMessage);
+                writer.WriteNumber("code", DeniedCode ?? 403);
+                writer.WriteEndObject();
+            }
+
+            if (Patch is { Length: > 0 })
+            {
+                writer.WriteString("patchType", "JSONPatch");
+                writer.WriteBase64String("patch", Patch);
+            }
+
+            if (AuditAnnotations.Count > 0)
+            {
+                writer.WriteStartObject("auditAnnotations");
+                foreach (var (key, value) in AuditAnnotations)
+                {
+                    writer.WriteString(key, value);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            if (Warnings.Count > 0)
+            {
+                writer.WriteStartArray("warnings");
+                foreach (var warning in Warnings)
+                {
+                    writer.WriteStringValue(warning);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();

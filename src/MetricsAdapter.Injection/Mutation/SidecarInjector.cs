@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetricsAdapter.Injection.Patch;
 using MetricsAdapter.Injection.Policy;
 
 namespace MetricsAdapter.Injection.Mutation;
@@ -22,27 +23,32 @@ public static class SidecarEnvironment
 }
 
 /// <summary>
-/// Builds the desired pod: a deep copy of the original with the sidecar added and the status annotation set.
-/// Everything else, including fields this code has never heard of, is carried over untouched.
+/// Builds the desired pod: the original with the sidecar added and the status annotation set, as a
+/// <see cref="JsonView"/> that opens only the paths it edits. Everything else, including fields this code has
+/// never heard of, is carried over untouched.
 /// </summary>
 public sealed class SidecarInjector(InjectionOptions options)
 {
     public const string SidecarPortName = "ma-predictor";
 
-    public JsonObject Inject(JsonObject pod, InjectionTarget target)
+    // Pods of one Deployment share a target: build each sidecar once, as parsed JSON that every patch can share
+    // (read-only). Bounded; starts over when full.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<InjectionTarget, (JsonElement Sidecar, string Status)> _built = new();
+
+    public JsonObject Inject(JsonElement pod, InjectionTarget target)
     {
-        ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(target);
-        var desired = (JsonObject)pod.DeepClone();
+        var desired = JsonView.OpenObject(pod);
         var metadata = Child(desired, "metadata");
         var spec = Child(desired, "spec");
         var annotations = Child(metadata, "annotations");
-        var sidecar = Sidecar(target);
+        var (template, status) = Built(target);
+        var sidecar = JsonView.Wrap(template);
 
         if (target.Native)
         {
             // First of the init containers, so it runs before the others and for the pod's whole life.
-            if (spec["initContainers"] is JsonArray initContainers)
+            if (JsonView.EditArray(spec, "initContainers") is { } initContainers)
             {
                 initContainers.Insert(0, sidecar);
             }
@@ -53,18 +59,37 @@ public sealed class SidecarInjector(InjectionOptions options)
         }
         else
         {
-            var containers = (JsonArray)spec["containers"]!;
+            var containers = JsonView.EditArray(spec, "containers")!;
             // kubectl logs/exec default to the first container; keep that the app's when we add ours last.
-            if (!annotations.ContainsKey(PodKeys.DefaultContainer) && containers[0]?["name"] is JsonValue first)
+            if (!annotations.ContainsKey(PodKeys.DefaultContainer)
+                && JsonView.TryGetElement(containers[0], out var first)
+                && first.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
             {
-                annotations[PodKeys.DefaultContainer] = first.DeepClone();
+                annotations[PodKeys.DefaultContainer] = name.GetString();
             }
 
             containers.Add(sidecar);
         }
 
-        annotations[PodKeys.Status] = Status(target);
+        annotations[PodKeys.Status] = status;
         return desired;
+    }
+
+    private (JsonElement Sidecar, string Status) Built(InjectionTarget target)
+    {
+        if (_built.TryGetValue(target, out var built))
+        {
+            return built;
+        }
+
+        if (_built.Count >= 1024)
+        {
+            _built.Clear();
+        }
+
+        built = (JsonDocument.Parse(Sidecar(target).ToJsonString()).RootElement.Clone(), Status(target));
+        _built.TryAdd(target, built);
+        return built;
     }
 
     private string Status(InjectionTarget target) => new JsonObject
@@ -157,10 +182,10 @@ public sealed class SidecarInjector(InjectionOptions options)
 
     private static JsonObject ValueEnv(string name, string value) => new() { ["name"] = name, ["value"] = value };
 
-    /// <summary>The object at <paramref name="key"/>, created empty when missing (the diff then adds it whole).</summary>
+    /// <summary>The object at <paramref name="key"/>, opened for editing, or created empty when missing (the diff then adds it whole).</summary>
     private static JsonObject Child(JsonObject parent, string key)
     {
-        if (parent[key] is JsonObject child)
+        if (JsonView.EditObject(parent, key) is { } child)
         {
             return child;
         }

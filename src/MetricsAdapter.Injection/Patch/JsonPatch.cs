@@ -6,21 +6,23 @@ using System.Text.Json.Nodes;
 namespace MetricsAdapter.Injection.Patch;
 
 /// <summary>One RFC 6902 operation. Only <c>add</c>, <c>remove</c> and <c>replace</c> are produced.</summary>
+/// <remarks><see cref="Value"/> may belong to the desired document: treat it as read-only.</remarks>
 public sealed record JsonPatchOperation(string Op, string Path, JsonNode? Value = null);
 
 /// <summary>
 /// Computes the RFC 6902 patch that turns one JSON document into another: a pure diff, so the patch says exactly
-/// what changed and nothing is assembled by hand. Objects are compared key by key (new keys are added whole, which
-/// creates missing parents such as <c>/metadata/annotations</c> before anything is put in them); arrays by their
-/// longest common subsequence, so an element prepended to <c>initContainers</c> is one <c>add</c> at index 0 and an
-/// element changed in place is patched inside.
+/// what changed and nothing is assembled by hand. Objects are compared member by member (new members are added
+/// whole, which creates missing parents such as <c>/metadata/annotations</c> before anything is put in them);
+/// arrays by their longest common subsequence, so an element prepended to <c>initContainers</c> is one <c>add</c>
+/// at index 0 and an element changed in place is patched inside. Documents may be <see cref="JsonView"/>s: parts
+/// neither side opened are compared by identity.
 /// </summary>
 public static class JsonPatch
 {
     public static IReadOnlyList<JsonPatchOperation> Diff(JsonNode? original, JsonNode? desired)
     {
         var operations = new List<JsonPatchOperation>();
-        DiffNode(original, desired, string.Empty, operations);
+        DiffSide(JsonSide.Of(original), JsonSide.Of(desired), string.Empty, operations);
         return operations;
     }
 
@@ -28,7 +30,7 @@ public static class JsonPatch
     public static byte[] Serialize(IReadOnlyList<JsonPatchOperation> operations)
     {
         ArgumentNullException.ThrowIfNull(operations);
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartArray();
@@ -59,69 +61,95 @@ public static class JsonPatch
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void DiffNode(JsonNode? original, JsonNode? desired, string path, List<JsonPatchOperation> operations)
+    private static void DiffSide(JsonSide original, JsonSide desired, string path, List<JsonPatchOperation> operations)
     {
-        if (JsonNode.DeepEquals(original, desired))
+        if (original.IsElement && desired.IsElement && JsonView.AreSame(original.Element, desired.Element))
         {
             return;
         }
 
-        switch (original, desired)
+        var kind = original.Kind;
+        if (kind == desired.Kind && kind == JsonValueKind.Object)
         {
-            case (JsonObject from, JsonObject to):
-                DiffObject(from, to, path, operations);
-                break;
-            case (JsonArray from, JsonArray to):
-                DiffArray(from, to, path, operations);
-                break;
-            default:
-                operations.Add(new JsonPatchOperation("replace", path, desired?.DeepClone()));
-                break;
+            // Member by member: comparing whole objects first would walk every equal member twice.
+            DiffObject(original, desired, path, operations);
+        }
+        else if (kind == desired.Kind && kind == JsonValueKind.Array)
+        {
+            DiffArray(original.Items(), desired.Items(), path, operations);
+        }
+        else if (!JsonSide.DeepEquals(original, desired))
+        {
+            operations.Add(new JsonPatchOperation("replace", path, desired.ToNode()));
         }
     }
 
-    private static void DiffObject(JsonObject original, JsonObject desired, string path, List<JsonPatchOperation> operations)
+    private static void DiffObject(JsonSide original, JsonSide desired, string path, List<JsonPatchOperation> operations)
     {
-        foreach (var (key, _) in original)
+        var before = original.MemberList();
+        var after = desired.MemberList();
+        foreach (var (name, _) in before)
         {
-            if (!desired.ContainsKey(key))
+            if (!Contains(after, name, -1))
             {
-                operations.Add(new JsonPatchOperation("remove", JsonPointer.Append(path, key)));
+                operations.Add(new JsonPatchOperation("remove", JsonPointer.Append(path, name)));
             }
         }
 
-        foreach (var (key, value) in desired)
+        for (var i = 0; i < after.Count; i++)
         {
-            var child = JsonPointer.Append(path, key);
-            if (original.TryGetPropertyValue(key, out var before))
+            var (name, value) = after[i];
+            var at = IndexOf(before, name, i);
+            if (at < 0)
             {
-                DiffNode(before, value, child, operations);
+                operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, name), value.ToNode()));
             }
-            else
+            else if (!(before[at].Value.IsElement && value.IsElement && JsonView.AreSame(before[at].Value.Element, value.Element)))
             {
-                operations.Add(new JsonPatchOperation("add", child, value?.DeepClone()));
+                DiffSide(before[at].Value, value, JsonPointer.Append(path, name), operations);
             }
         }
     }
 
-    private static void DiffArray(JsonArray original, JsonArray desired, string path, List<JsonPatchOperation> operations)
+    /// <summary>Members mostly keep their order, so look where the member is expected before scanning.</summary>
+    private static int IndexOf(List<(string Name, JsonSide Value)> members, string name, int expectedAt)
+    {
+        if (expectedAt >= 0 && expectedAt < members.Count && string.Equals(members[expectedAt].Name, name, StringComparison.Ordinal))
+        {
+            return expectedAt;
+        }
+
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (string.Equals(members[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool Contains(List<(string Name, JsonSide Value)> members, string name, int expectedAt) => IndexOf(members, name, expectedAt) >= 0;
+
+    private static void DiffArray(JsonSide[] original, JsonSide[] desired, string path, List<JsonPatchOperation> operations)
     {
         // Common prefix and suffix first: most edits touch one end.
         var prefix = 0;
-        while (prefix < original.Count && prefix < desired.Count && JsonNode.DeepEquals(original[prefix], desired[prefix]))
+        while (prefix < original.Length && prefix < desired.Length && JsonSide.DeepEquals(original[prefix], desired[prefix]))
         {
             prefix++;
         }
 
         var suffix = 0;
-        while (suffix < original.Count - prefix && suffix < desired.Count - prefix
-            && JsonNode.DeepEquals(original[original.Count - 1 - suffix], desired[desired.Count - 1 - suffix]))
+        while (suffix < original.Length - prefix && suffix < desired.Length - prefix
+            && JsonSide.DeepEquals(original[original.Length - 1 - suffix], desired[desired.Length - 1 - suffix]))
         {
             suffix++;
         }
 
-        var from = original.Skip(prefix).Take(original.Count - prefix - suffix).ToArray();
-        var to = desired.Skip(prefix).Take(desired.Count - prefix - suffix).ToArray();
+        var from = original[prefix..(original.Length - suffix)];
+        var to = desired[prefix..(desired.Length - suffix)];
         var script = EditScript(from, to);
 
         var index = prefix;
@@ -135,7 +163,7 @@ public static class JsonPatch
                     break;
                 case Edit.Delete when step + 1 < script.Count && script[step + 1].Kind == Edit.Insert:
                     // A deletion followed by an insertion is a change in place: patch inside the element.
-                    DiffNode(from[fromIndex], to[script[step + 1].ToIndex], JsonPointer.Append(path, index.ToString(CultureInfo.InvariantCulture)), operations);
+                    DiffSide(from[fromIndex], to[script[step + 1].ToIndex], JsonPointer.Append(path, index.ToString(CultureInfo.InvariantCulture)), operations);
                     index++;
                     step++;
                     break;
@@ -143,7 +171,7 @@ public static class JsonPatch
                     operations.Add(new JsonPatchOperation("remove", JsonPointer.Append(path, index.ToString(CultureInfo.InvariantCulture))));
                     break;
                 case Edit.Insert:
-                    operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, index.ToString(CultureInfo.InvariantCulture)), to[toIndex]?.DeepClone()));
+                    operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, index.ToString(CultureInfo.InvariantCulture)), to[toIndex].ToNode()));
                     index++;
                     break;
             }
@@ -158,24 +186,31 @@ public static class JsonPatch
     }
 
     /// <summary>Keep/delete/insert steps turning <paramref name="from"/> into <paramref name="to"/>, from their LCS.</summary>
-    private static List<(Edit Kind, int FromIndex, int ToIndex)> EditScript(JsonNode?[] from, JsonNode?[] to)
+    private static List<(Edit Kind, int FromIndex, int ToIndex)> EditScript(JsonSide[] from, JsonSide[] to)
     {
+        var script = new List<(Edit, int, int)>(from.Length + to.Length);
+        if (from.Length == 0 || to.Length == 0)
+        {
+            script.AddRange(Enumerable.Range(0, from.Length).Select(i => (Edit.Delete, i, 0)));
+            script.AddRange(Enumerable.Range(0, to.Length).Select(j => (Edit.Insert, from.Length, j)));
+            return script;
+        }
+
+        var equal = new bool[from.Length, to.Length];
         var lengths = new int[from.Length + 1, to.Length + 1];
         for (var i = from.Length - 1; i >= 0; i--)
         {
             for (var j = to.Length - 1; j >= 0; j--)
             {
-                lengths[i, j] = JsonNode.DeepEquals(from[i], to[j])
-                    ? lengths[i + 1, j + 1] + 1
-                    : Math.Max(lengths[i + 1, j], lengths[i, j + 1]);
+                equal[i, j] = JsonSide.DeepEquals(from[i], to[j]);
+                lengths[i, j] = equal[i, j] ? lengths[i + 1, j + 1] + 1 : Math.Max(lengths[i + 1, j], lengths[i, j + 1]);
             }
         }
 
-        var script = new List<(Edit, int, int)>(from.Length + to.Length);
         int x = 0, y = 0;
         while (x < from.Length || y < to.Length)
         {
-            if (x < from.Length && y < to.Length && JsonNode.DeepEquals(from[x], to[y]))
+            if (x < from.Length && y < to.Length && equal[x, y])
             {
                 script.Add((Edit.Keep, x++, y++));
             }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using MetricsAdapter.Core.Validation;
 using MetricsAdapter.Injection.Admission;
 
@@ -57,14 +57,17 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
             return InjectionDecision.Skip(SkipReasons.AdapterNamespace, $"namespace {request.Namespace} runs the adapter itself");
         }
 
-        var pod = request.Object;
-        if (pod["spec"] is not JsonObject spec || spec["containers"] is not JsonArray { Count: > 0 } containers)
+        var pod = request.Object.Value;
+        if (Member(pod, "spec") is not { ValueKind: JsonValueKind.Object } spec
+            || Member(spec, "containers") is not { ValueKind: JsonValueKind.Array } containers
+            || containers.GetArrayLength() == 0)
         {
             return InjectionDecision.Skip(SkipReasons.InvalidPod, "the pod has no containers; the API server will reject it");
         }
 
-        var annotations = pod["metadata"]?["annotations"] as JsonObject;
-        var labels = pod["metadata"]?["labels"] as JsonObject;
+        var metadata = Member(pod, "metadata");
+        var annotations = metadata is { } m ? Member(m, "annotations") : null;
+        var labels = metadata is { } n ? Member(n, "labels") : null;
 
         // A pod's own opt-out wins over its namespace's opt-in.
         if (string.Equals(Text(annotations, PodKeys.Inject), "false", StringComparison.OrdinalIgnoreCase))
@@ -74,14 +77,14 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
 
         // hostNetwork pods share the node's ports (our sidecar's port would collide between pods on a node) and are
         // usually node agents, not services.
-        if (spec["hostNetwork"] is JsonValue hostNetwork && hostNetwork.TryGetValue<bool>(out var isHostNetwork) && isHostNetwork)
+        if (Member(spec, "hostNetwork") is { ValueKind: JsonValueKind.True })
         {
             return InjectionDecision.Skip(SkipReasons.HostNetwork, "the pod uses the host network");
         }
 
         // Re-invocation (reinvocationPolicy: IfNeeded) and retries send our own output back. The container proves
         // an injection; a status annotation alone does not (it is copied along with pod templates).
-        var initContainers = spec["initContainers"] as JsonArray;
+        var initContainers = Member(spec, "initContainers");
         if (AllContainers(containers, initContainers).Any(c => Text(c, "name") == options.ContainerName))
         {
             return InjectionDecision.Skip(SkipReasons.AlreadyInjected, $"the pod already has container {options.ContainerName}");
@@ -112,7 +115,9 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         }
 
         // The sidecar listens inside the pod's network namespace: an app already on that port would make one fail.
-        if (AllContainers(containers, initContainers).SelectMany(c => c["ports"] as JsonArray ?? []).Any(p => Number(p?["containerPort"]) == options.Port))
+        if (AllContainers(containers, initContainers)
+            .SelectMany(c => Member(c, "ports") is { ValueKind: JsonValueKind.Array } ports ? ports.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            .Any(p => Member(p, "containerPort") is { ValueKind: JsonValueKind.Number } port && port.TryGetInt64(out var number) && number == options.Port))
         {
             return InjectionDecision.Skip(SkipReasons.PortConflict, $"a container already uses port {options.Port}",
                 $"metrics-adapter: not injected: a container already uses the sidecar's port {options.Port}");
@@ -124,7 +129,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         return InjectionDecision.InjectWith(new InjectionTarget(service, port, path, native), warnings);
     }
 
-    private int ResolvePort(JsonObject? annotations, List<string> warnings)
+    private int ResolvePort(JsonElement? annotations, List<string> warnings)
     {
         foreach (var key in new[] { PodKeys.MetricsPort, PodKeys.PrometheusPort })
         {
@@ -145,7 +150,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         return options.DefaultMetricsPort;
     }
 
-    private string ResolvePath(JsonObject? annotations, List<string> warnings)
+    private string ResolvePath(JsonElement? annotations, List<string> warnings)
     {
         foreach (var key in new[] { PodKeys.MetricsPath, PodKeys.PrometheusPath })
         {
@@ -166,14 +171,18 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         return options.DefaultMetricsPath;
     }
 
-    private static IEnumerable<JsonObject> AllContainers(JsonArray containers, JsonArray? initContainers) =>
-        containers.Concat(initContainers ?? []).OfType<JsonObject>();
+    private static IEnumerable<JsonElement> AllContainers(JsonElement containers, JsonElement? initContainers) =>
+        containers.EnumerateArray()
+            .Concat(initContainers is { ValueKind: JsonValueKind.Array } init ? init.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            .Where(c => c.ValueKind == JsonValueKind.Object);
 
-    private static string? Text(JsonObject? node, string key) =>
-        node?[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+    private static JsonElement? Member(JsonElement node, string key) =>
+        node.ValueKind == JsonValueKind.Object && node.TryGetProperty(key, out var value) ? value : null;
 
-    private static long? Number(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<long>(out var number) ? number : null;
+    private static string? Text(JsonElement? node, string key) =>
+        node is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
     private static string Short(string text) => text.Length <= 24 ? text : text[..24] + "…";
 }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using MetricsAdapter.Injection.Admission;
 using MetricsAdapter.Injection.Mutation;
 using MetricsAdapter.Injection.Patch;
@@ -51,13 +51,15 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
         {
             cancellationToken.ThrowIfCancellationRequested();
             var decision = policy.Decide(request);
+            cancellationToken.ThrowIfCancellationRequested();
             if (!decision.Inject)
             {
                 return Answer(request, decision, []);
             }
 
-            var desired = injector.Inject(request.Object!, decision.Target!);
-            var operations = JsonPatch.Diff(request.Object, desired);
+            var pod = request.Object!.Value;
+            var desired = injector.Inject(pod, decision.Target!);
+            var operations = JsonPatch.Diff(JsonView.Wrap(pod), desired);
             cancellationToken.ThrowIfCancellationRequested();
             return Answer(request, decision, operations);
         }
@@ -110,8 +112,10 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
             return request.Name;
         }
 
-        return request.Object?["metadata"]?["generateName"] is JsonValue generated && generated.TryGetValue<string>(out var prefix)
-            ? prefix + "*"
+        return request.Object is { } pod
+            && pod.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+            && metadata.TryGetProperty("generateName", out var generated) && generated.ValueKind == JsonValueKind.String
+            ? generated.GetString() + "*"
             : "(unnamed)";
     }
 }

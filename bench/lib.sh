@@ -1,0 +1,42 @@
+# Shared by the HTTP benchmarks: build and start the bench server (the production pipeline plus /bench/empty),
+# pinned to CPU 0, and measure with wrk/hey pinned to CPU 1. Source it; call bench_start first.
+set -euo pipefail
+bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bench_out="$bench_root/.build/bench-server"
+bench_port="${BENCH_PORT:-7443}"
+bench_base="https://127.0.0.1:$bench_port"
+
+bench_start() {
+  local series="$1"
+  dotnet build "$bench_root/bench/MetricsAdapter.Bench.Api/MetricsAdapter.Bench.Api.csproj" -c Release -o "$bench_out/bin" --nologo -v quiet >/dev/null
+  "$bench_root/metrics-adapter" certs generate --out-dir "$bench_out/certs" --dns localhost --ip 127.0.0.1 >/dev/null
+  taskset -c 0 dotnet "$bench_out/bin/MetricsAdapter.Bench.Api.dll" "127.0.0.1:$bench_port" "$series" \
+    "$bench_out/certs/serving.crt" "$bench_out/certs/serving.key" >/dev/null &
+  bench_server=$!
+  trap 'kill $bench_server 2>/dev/null; wait $bench_server 2>/dev/null || true' EXIT
+  for _ in $(seq 1 150); do
+    curl -skf "$bench_base/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "bench server did not start" >&2
+  exit 1
+}
+
+# wrk_rps URL DURATION [LUA]: requests per second.
+wrk_rps() {
+  local script=()
+  [[ -n "${3:-}" ]] && script=(-s "$3")
+  taskset -c 1 wrk -t2 -c64 -d"$2" "${script[@]}" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+
+# hey_latency URL DURATION RATE WORKERS [hey args...]: "achieved_rps p50_ms p99_ms"; fails on any non-2xx answer.
+# hey starts its workers together and paces each alike, so N workers send bursts of N: fewer workers, smoother load.
+hey_latency() {
+  local url="$1" duration="$2" rate="$3" workers="$4"; shift 4
+  local report
+  report=$(taskset -c 1 hey -z "$duration" -c "$workers" -q $((rate / workers)) "$@" "$url")
+  local codes
+  codes=$(awk '/Status code distribution/ {f=1; next} f && /\[/ {print $1}' <<<"$report" | tr -d '\n')
+  [[ "$codes" == "[200]" ]] || { echo "non-200 answers from $url: $codes" >&2; exit 1; }
+  awk '/Requests\/sec/ {rps=$2} / 50% in / {p50=$3*1000} / 99% in / {p99=$3*1000} END {printf "%.1f %.2f %.2f\n", rps, p50, p99}' <<<"$report"
+}

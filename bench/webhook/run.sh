@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make bench-webhook: POST /mutate with a typical ~5 KB pod (samples/admission-review.json, a captured Deployment
+# pod) against POST to an empty endpoint of the same server, in one run, as ratios.
+#  1. throughput: wrk (POST via Lua), 2 threads, 64 connections, 10 s warm-up, two alternating rounds averaged.
+#  2. latency at 500 requests/s: hey, 2 workers x 250 req/s (smooth arrivals) for $BENCH_DURATION; p50/p99.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+duration="${BENCH_DURATION:-15s}"
+body="$bench_root/samples/admission-review.json"
+lua="$bench_out/post.lua"
+bench_start 0
+mkdir -p "$bench_out"
+cat > "$lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local file = io.open("$body", "r")
+wrk.body = file:read("*a")
+file:close()
+LUA
+
+declare -A targets=([empty]="$bench_base/bench/empty" [mutate]="$bench_base/mutate?timeout=5s")
+order=(empty mutate)
+size=$(stat -c %s "$body")
+echo "# bench-webhook: $size-byte AdmissionReview, $(nproc) cores, server on CPU 0, load on CPU 1, $(date -u +%Y-%m-%dT%H:%MZ)"
+curl -skf -X POST -H 'Content-Type: application/json' --data-binary "@$body" "${targets[mutate]}" | grep -q '"patchType":"JSONPatch"' \
+  || { echo "the webhook did not answer with a patch" >&2; exit 1; }
+for name in "${order[@]}"; do wrk_rps "${targets[$name]}" 10s "$lua" >/dev/null; done
+
+declare -A rps
+for round in 1 2; do
+  for name in "${order[@]}"; do
+    measured=$(wrk_rps "${targets[$name]}" "$duration" "$lua")
+    rps[$name]=$(awk -v a="${rps[$name]:-0}" -v b="$measured" -v r="$round" 'BEGIN {printf "%.0f", (a*(r-1)+b)/r}')
+  done
+done
+
+printf "\n| target | wrk req/s | ratio to empty | hey req/s (500 offered) | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n"
+for name in "${order[@]}"; do
+  read -r achieved p50 p99 < <(hey_latency "${targets[$name]}" "$duration" 500 2 -m POST -T application/json -D "$body")
+  ratio=$(awk -v a="${rps[$name]}" -v b="${rps[empty]}" 'BEGIN {printf "%.1f%%", 100*a/b}')
+  printf "| %s | %s | %s | %s | %s | %s |\n" "$name" "${rps[$name]}" "$ratio" "$achieved" "$p50" "$p99"
+done

@@ -1,0 +1,93 @@
+using System.Security.Cryptography.X509Certificates;
+using MetricsAdapter.ApiServer.Serving;
+using MetricsAdapter.Testing;
+using YamlDotNet.RepresentationModel;
+
+namespace MetricsAdapter.Host.Tests;
+
+/// <summary>The manifests, rendered by kubectl's own kustomize, say what the contracts require.</summary>
+public sealed class ManifestTests
+{
+    private static async Task<IReadOnlyList<YamlMappingNode>> RenderAsync(string directory)
+    {
+        var (exitCode, stdout, stderr) = await ProcessRunner.RunSplitAsync("kubectl", ["kustomize", directory], TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, stderr);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(stdout));
+        return stream.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+    }
+
+    private static YamlMappingNode Single(IReadOnlyList<YamlMappingNode> documents, string kind) =>
+        Assert.Single(documents, d => Scalar(d, "kind") == kind);
+
+    private static string? Scalar(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            node = node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : new YamlScalarNode(null);
+        }
+
+        return (node as YamlScalarNode)?.Value;
+    }
+
+    [Fact]
+    public async Task Webhook_FollowsTheContract()
+    {
+        var documents = await RenderAsync(Path.Combine(SharedData.RepositoryRoot, "manifests"));
+        var configuration = Single(documents, "MutatingWebhookConfiguration");
+        var webhooks = ((YamlSequenceNode)configuration["webhooks"]).Children.Cast<YamlMappingNode>().ToList();
+
+        Assert.Equal(2, webhooks.Count);
+        foreach (var webhook in webhooks)
+        {
+            Assert.Equal("None", Scalar(webhook, "sideEffects"));
+            Assert.Equal(["v1", "v1beta1"], ((YamlSequenceNode)webhook["admissionReviewVersions"]).Children.Select(c => ((YamlScalarNode)c).Value));
+            Assert.InRange(int.Parse(Scalar(webhook, "timeoutSeconds")!, System.Globalization.CultureInfo.InvariantCulture), 1, 5);
+            Assert.Equal("IfNeeded", Scalar(webhook, "reinvocationPolicy"));
+            Assert.Equal("/mutate", Scalar(webhook, "clientConfig", "service", "path"));
+            var excluded = ((YamlSequenceNode)((YamlMappingNode)webhook["namespaceSelector"])["matchExpressions"]).Children.Cast<YamlMappingNode>()
+                .Single(e => Scalar(e, "key") == "kubernetes.io/metadata.name");
+            Assert.Equal("NotIn", Scalar(excluded, "operator"));
+            Assert.Equal(["kube-system", "kube-public", "kube-node-lease", "metrics-adapter"], ((YamlSequenceNode)excluded["values"]).Children.Select(c => ((YamlScalarNode)c).Value));
+        }
+    }
+
+    [Fact]
+    public async Task ApiService_NamesItsGroupAndVersion()
+    {
+        var documents = await RenderAsync(Path.Combine(SharedData.RepositoryRoot, "manifests"));
+        var apiService = Single(documents, "APIService");
+
+        Assert.Equal("v1beta1.external.metrics.k8s.io", Scalar(apiService, "metadata", "name"));
+        Assert.Equal("metrics-adapter", Scalar(apiService, "spec", "service", "name"));
+        Assert.Equal("kube-system", Scalar(documents.Single(d => Scalar(d, "kind") == "RoleBinding"), "metadata", "namespace"));
+    }
+
+    [Fact]
+    public async Task CertsOverlay_CaBundleVerifiesTheServingCertificateForTheServiceName()
+    {
+        using var overlay = new TemporaryDirectory();
+        var (exitCode, output) = await ProcessRunner.RunAsync(Path.Combine(SharedData.RepositoryRoot, "certs", "generate.sh"), [overlay.Path], TimeSpan.FromMinutes(5));
+        Assert.True(exitCode == 0, output);
+
+        var documents = await RenderAsync(overlay.Path);
+        var bundles = new[]
+        {
+            Scalar(Single(documents, "APIService"), "spec", "caBundle"),
+        }.Concat(((YamlSequenceNode)Single(documents, "MutatingWebhookConfiguration")["webhooks"]).Children.Select(w => Scalar(w, "clientConfig", "caBundle")));
+        var secret = Single(documents, "Secret");
+        using var serving = X509Certificate2.CreateFromPem(
+            System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Scalar(secret, "data", "tls.crt")!)),
+            System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Scalar(secret, "data", "tls.key")!)));
+
+        Assert.Equal(3, bundles.Count());
+        foreach (var bundle in bundles)
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPem(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(bundle!)));
+            Assert.True(CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, TimeProvider.System.GetUtcNow(), null, out var error), error);
+        }
+
+        Assert.True(serving.MatchesHostname("metrics-adapter.metrics-adapter.svc"));
+    }
+}
