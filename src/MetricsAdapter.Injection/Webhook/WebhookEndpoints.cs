@@ -66,7 +66,8 @@ public static class WebhookEndpoints
             deadline.CancelAfter(limit);
         }
 
-        var body = new ArrayBufferWriter<byte>(checked((int)Math.Min(request.ContentLength ?? 16 * 1024, options.MaxRequestBytes)) + 1);
+        var expected = (int)Math.Min(request.ContentLength ?? 16 * 1024, options.MaxRequestBytes);
+        var body = new ArrayBufferWriter<byte>(expected + 1);
         if (!await ReadBodyAsync(request, body, options.MaxRequestBytes, deadline.Token))
         {
             await response.WriteStatusAsync(StatusErrors.RequestEntityTooLarge(options.MaxRequestBytes));
@@ -100,7 +101,8 @@ public static class WebhookEndpoints
         {
             while (true)
             {
-                var memory = destination.GetMemory(8192);
+                // Ask for what is left of a declared length (no regrowth), else a page at a time.
+                var memory = destination.GetMemory(Math.Max(1, destination.FreeCapacity > 0 ? destination.FreeCapacity : 4096));
                 var read = await request.Body.ReadAsync(memory, cancellationToken);
                 if (read == 0)
                 {
