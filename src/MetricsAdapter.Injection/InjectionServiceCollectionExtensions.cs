@@ -2,6 +2,7 @@ using MetricsAdapter.Injection.Mutation;
 using MetricsAdapter.Injection.Policy;
 using MetricsAdapter.Injection.Webhook;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace MetricsAdapter.Injection;
@@ -18,6 +19,7 @@ public static class InjectionServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<InjectionOptions>, InjectionOptionsValidator>();
         services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IInjectionPolicy>(sp => new InjectionPolicy(sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
         services.AddSingleton(sp => new SidecarInjector(sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
         services.AddSingleton(sp => new SidecarInjectionWebhook(

@@ -139,7 +139,8 @@ public sealed class WebhookHttpTests
     [Fact]
     public async Task Timeout_Exceeded_AnswersPerTheFailureAction()
     {
-        await using var host = await WebhookTestHost.StartAsync(policy: new SlowPolicy(TimeSpan.FromSeconds(3)));
+        var clock = new MetricsAdapter.Testing.ManualTimeProvider();
+        await using var host = await WebhookTestHost.StartAsync(policy: new SlowPolicy(clock, TimeSpan.FromSeconds(3)), clock: clock);
 
         var (_, answer) = await SendAsync(host, HttpMethod.Post, "/mutate?timeout=1s", Json(Review().ToJsonString()));
 
@@ -166,17 +167,12 @@ public sealed class WebhookHttpTests
         public InjectionDecision Decide(AdmissionRequest request) => throw new InvalidOperationException("boom");
     }
 
-    private sealed class SlowPolicy(TimeSpan delay) : IInjectionPolicy
+    /// <summary>Takes <paramref name="delay"/> of the manual clock's time to decide.</summary>
+    private sealed class SlowPolicy(MetricsAdapter.Testing.ManualTimeProvider clock, TimeSpan delay) : IInjectionPolicy
     {
         public InjectionDecision Decide(AdmissionRequest request)
         {
-            // Busy rather than blocked: a blocked pool thread could starve the timer that cancels the deadline.
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            while (watch.Elapsed < delay)
-            {
-                Thread.Yield();
-            }
-
+            clock.Advance(delay);
             return InjectionDecision.Skip(SkipReasons.OptedOut, "slow");
         }
     }

@@ -28,7 +28,7 @@ internal sealed class WebhookTestHost : IAsyncDisposable
         ["Injection:ClusterVersion"] = "1.30",
     };
 
-    public static async Task<WebhookTestHost> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null, IInjectionPolicy? policy = null)
+    public static async Task<WebhookTestHost> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null, IInjectionPolicy? policy = null, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -37,6 +37,11 @@ internal sealed class WebhookTestHost : IAsyncDisposable
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
         }
 
         builder.Services.AddSidecarInjection();

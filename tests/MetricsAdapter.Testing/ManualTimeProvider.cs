@@ -27,6 +27,11 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
 
+    /// <summary>Timestamps follow the manual clock too, so elapsed-time checks see only what the test advanced.</summary>
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
     public void Advance(TimeSpan by)
     {
         DateTimeOffset target;

@@ -6,6 +6,32 @@ using MetricsAdapter.Injection.Policy;
 
 namespace MetricsAdapter.Injection.Webhook;
 
+/// <summary>
+/// The time a review may take: the API server's <c>?timeout=</c>, measured on the injected clock (not by a timer
+/// callback, which a busy thread pool can delay), plus the caller hanging up.
+/// </summary>
+public readonly record struct ReviewDeadline(TimeProvider Clock, long? ExpiresAt, CancellationToken Aborted)
+{
+    public static ReviewDeadline None { get; } = new(TimeProvider.System, null, CancellationToken.None);
+
+    public static ReviewDeadline After(TimeSpan? timeout, TimeProvider clock, CancellationToken aborted)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        long? expiresAt = timeout is { } limit ? clock.GetTimestamp() + (long)(limit.TotalSeconds * clock.TimestampFrequency) : null;
+        return new ReviewDeadline(clock, expiresAt, aborted);
+    }
+
+    /// <exception cref="OperationCanceledException">The caller left, or the API server stopped waiting.</exception>
+    public void ThrowIfExpired()
+    {
+        Aborted.ThrowIfCancellationRequested();
+        if (ExpiresAt is { } expiresAt && Clock.GetTimestamp() >= expiresAt)
+        {
+            throw new OperationCanceledException("the API server's timeout for this review has passed");
+        }
+    }
+}
+
 /// <summary>What one review came to, for the HTTP layer to send and for telemetry to record.</summary>
 public sealed record WebhookOutcome
 {
@@ -40,7 +66,7 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
     public const string AuditReasonKey = "injection-reason";
     private const string FailOpenWarning = "metrics-adapter: sidecar not injected: the injector failed; see its log";
 
-    public WebhookOutcome Review(ReadOnlySpan<byte> body, CancellationToken cancellationToken)
+    public WebhookOutcome Review(ReadOnlySpan<byte> body, ReviewDeadline deadline)
     {
         if (!AdmissionReviewReader.TryRead(body, out var request, out var error))
         {
@@ -49,9 +75,9 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
 
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            deadline.ThrowIfExpired();
             var decision = policy.Decide(request);
-            cancellationToken.ThrowIfCancellationRequested();
+            deadline.ThrowIfExpired();
             if (!decision.Inject)
             {
                 return Answer(request, decision, []);
@@ -60,7 +86,7 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
             var pod = request.Object!.Value;
             var desired = injector.Inject(pod, decision.Target!);
             var operations = JsonPatch.Diff(JsonView.Wrap(pod), desired);
-            cancellationToken.ThrowIfCancellationRequested();
+            deadline.ThrowIfExpired();
             return Answer(request, decision, operations);
         }
 #pragma warning disable CA1031 // Any failure of ours becomes an answer per the configured failure action, never a dropped call.

@@ -60,22 +60,18 @@ public static class WebhookEndpoints
             sizeFeature.MaxRequestBodySize = options.MaxRequestBytes + 1L;
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        if (timeout is { } limit)
-        {
-            deadline.CancelAfter(limit);
-        }
+        var deadline = ReviewDeadline.After(timeout, context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestAborted);
 
         var expected = (int)Math.Min(request.ContentLength ?? 16 * 1024, options.MaxRequestBytes);
         var body = new ArrayBufferWriter<byte>(expected + 1);
-        if (!await ReadBodyAsync(request, body, options.MaxRequestBytes, deadline.Token))
+        if (!await ReadBodyAsync(request, body, options.MaxRequestBytes, context.RequestAborted))
         {
             await response.WriteStatusAsync(StatusErrors.RequestEntityTooLarge(options.MaxRequestBytes));
             return;
         }
 
         var webhook = context.RequestServices.GetRequiredService<SidecarInjectionWebhook>();
-        var outcome = webhook.Review(body.WrittenSpan, deadline.Token);
+        var outcome = webhook.Review(body.WrittenSpan, deadline);
         context.RequestServices.GetRequiredService<WebhookTelemetry>().Record(outcome);
         if (outcome.BadRequest is not null)
         {
