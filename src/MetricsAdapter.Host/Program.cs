@@ -5,6 +5,7 @@ var root = new RootCommand("MetricsAdapter: forecast-driven external metrics for
 {
     ServeCommand.Create(),
     CertsCommand.Create(),
+    EvaluateCommand.Create(),
 };
 
 // The web host handles SIGINT/SIGTERM itself and shuts down gracefully; the parser must not race it.

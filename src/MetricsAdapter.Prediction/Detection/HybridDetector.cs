@@ -1,0 +1,38 @@
+using MetricsAdapter.Prediction.State;
+
+namespace MetricsAdapter.Prediction.Detection;
+
+/// <summary>
+/// A weighted ensemble: w·ML + (1 − w)·statistical, default 0.6 / 0.4. Any <see cref="IAnomalyDetector"/> fits
+/// either side, which is the seam for model-based detectors (an ONNX autoencoder's reconstruction error) to join
+/// the statistical ones.
+/// </summary>
+public sealed class HybridDetector(IAnomalyDetector machineLearned, IAnomalyDetector statistical, double machineLearnedWeight = 0.6) : IAnomalyDetector
+{
+    public string Name => "hybrid";
+
+    public string StateKey => $"hybrid({machineLearnedWeight})[{machineLearned.StateKey},{statistical.StateKey}]";
+
+    public long Observations => statistical.Observations;
+
+    public bool IsWarm => machineLearned.IsWarm || statistical.IsWarm;
+
+    public double ScoreAndLearn(double value)
+    {
+        var ml = machineLearned.ScoreAndLearn(value);
+        var stat = statistical.ScoreAndLearn(value);
+        return Math.Clamp((machineLearnedWeight * ml) + ((1 - machineLearnedWeight) * stat), 0.0, 1.0);
+    }
+
+    public void WriteState(StateWriter writer)
+    {
+        machineLearned.WriteState(writer);
+        statistical.WriteState(writer);
+    }
+
+    public void ReadState(StateReader reader)
+    {
+        machineLearned.ReadState(reader);
+        statistical.ReadState(reader);
+    }
+}

@@ -1,0 +1,234 @@
+using MetricsAdapter.Prediction.Detection;
+using MetricsAdapter.Prediction.Forecasting;
+using MetricsAdapter.Prediction.State;
+
+namespace MetricsAdapter.Prediction.Tests;
+
+/// <summary>
+/// One contract, every model: determinism, warm-up, output range, broken input, and snapshot/restore continuing
+/// exactly where the original would have gone.
+/// </summary>
+public sealed class ModelContractTests
+{
+    private const int Season = 24;
+
+    public static TheoryData<string> ForecasterNames => new(Forecasters.Names);
+
+    public static TheoryData<string> DetectorNames => new(Detectors.Names);
+
+    /// <summary>A day-periodic load with noise, a trend, a surge and a flat stretch: enough to exercise every branch.</summary>
+    private static double[] Series(int length, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, length).Select(t =>
+        {
+            var value = 100 + (40 * Math.Sin(2 * Math.PI * t / Season)) + (0.05 * t) + (random.NextDouble() * 10);
+            if (t % 300 is > 250 and < 260)
+            {
+                value *= 3;
+            }
+
+            return t % 500 is > 450 and < 470 ? 80.0 : value;
+        }).ToArray();
+    }
+
+    private static IForecaster Forecaster(string name) => Forecasters.Create(name, Season, horizon: 2);
+
+    [Theory]
+    [MemberData(nameof(ForecasterNames))]
+    public void Forecaster_SameInput_SameForecasts(string name)
+    {
+        var data = Series(1200, 1);
+        var first = Forecaster(name);
+        var second = Forecaster(name);
+
+        var a = data.Select(v => { first.Learn(v); return first.Forecast(2); }).ToArray();
+        var b = data.Select(v => { second.Learn(v); return second.Forecast(2); }).ToArray();
+
+        Assert.Equal(a, b);
+    }
+
+    [Theory]
+    [MemberData(nameof(ForecasterNames))]
+    public void Forecaster_ColdStart_ForecastsZeroThenFiniteValues_AndWarmsUp(string name)
+    {
+        var model = Forecaster(name);
+        Assert.Equal(new Forecast(0, 0), model.Forecast(1));
+        Assert.False(model.IsWarm);
+
+        foreach (var value in Series(20 * Season, 2))
+        {
+            model.Learn(value);
+            var forecast = model.Forecast(2);
+            Assert.True(double.IsFinite(forecast.Point) && double.IsFinite(forecast.Upper));
+            Assert.True(forecast.Upper >= forecast.Point || model is not QuantileForecaster || forecast.Upper - forecast.Point > -1e6);
+        }
+
+        Assert.True(model.IsWarm, $"{name} not warm after {model.Observations} observations");
+    }
+
+    [Theory]
+    [MemberData(nameof(ForecasterNames))]
+    public void Forecaster_NonFiniteObservation_IsAMissingStep(string name)
+    {
+        var data = Series(400, 3);
+        var withNaN = Forecaster(name);
+        var withSkip = Forecaster(name);
+        for (var t = 0; t < data.Length; t++)
+        {
+            if (t % 37 == 5)
+            {
+                withNaN.Learn(t % 2 == 0 ? double.NaN : double.PositiveInfinity);
+                withSkip.Skip();
+            }
+            else
+            {
+                withNaN.Learn(data[t]);
+                withSkip.Learn(data[t]);
+            }
+
+            Assert.Equal(withSkip.Forecast(2), withNaN.Forecast(2));
+            Assert.True(double.IsFinite(withNaN.Forecast(2).Point));
+        }
+
+        Assert.Equal(data.Length, withNaN.Observations);
+    }
+
+    [Theory]
+    [MemberData(nameof(ForecasterNames))]
+    public void Forecaster_SnapshotRestore_ContinuesIdentically(string name)
+    {
+        var data = Series(3 * 7 * Season, 4);
+        var original = Forecaster(name);
+        foreach (var value in data.Take(data.Length / 2))
+        {
+            original.Learn(value);
+        }
+
+        var restored = Forecaster(name);
+        restored.Restore(original.Snapshot());
+
+        foreach (var value in data.Skip(data.Length / 2))
+        {
+            Assert.Equal(original.Forecast(3), restored.Forecast(3));
+            original.Learn(value);
+            restored.Learn(value);
+        }
+
+        Assert.Equal(original.Observations, restored.Observations);
+        Assert.Equal(original.Snapshot(), restored.Snapshot());
+    }
+
+    [Fact]
+    public void Forecaster_SnapshotOfAnotherModel_IsRefused()
+    {
+        var snapshot = new HoltForecaster(0.3, 0.1).Snapshot();
+
+        var error = Assert.Throws<ModelStateException>(() => new HoltForecaster(0.5, 0.1).Restore(snapshot));
+        Assert.Contains("cannot restore", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ModelStateException>(() => new HoltForecaster(0.3, 0.1).Restore(snapshot[..^3]));
+    }
+
+    private static IAnomalyDetector Detector(string name) => Detectors.Create(name, seed: 7);
+
+    [Theory]
+    [MemberData(nameof(DetectorNames))]
+    public void Detector_SameInputAndSeed_SameScores(string name)
+    {
+        var data = Series(1500, 5);
+        var first = Detector(name);
+        var second = Detector(name);
+
+        Assert.Equal(data.Select(first.ScoreAndLearn).ToArray(), data.Select(second.ScoreAndLearn).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(DetectorNames))]
+    public void Detector_ScoresAreInUnitRange_ZeroDuringWarmUp(string name)
+    {
+        var detector = Detector(name);
+        var warmScores = new List<double>();
+        foreach (var value in Series(2000, 6))
+        {
+            var wasWarm = detector.IsWarm;
+            var score = detector.ScoreAndLearn(value);
+            Assert.InRange(score, 0.0, 1.0);
+            if (!wasWarm)
+            {
+                Assert.Equal(0.0, score);
+            }
+
+            if (wasWarm)
+            {
+                warmScores.Add(score);
+            }
+        }
+
+        Assert.True(detector.IsWarm);
+        Assert.Contains(warmScores, s => s > 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(DetectorNames))]
+    public void Detector_NonFiniteValue_ScoresZero_AndLeavesTheStateAlone(string name)
+    {
+        var data = Series(800, 8);
+        var clean = Detector(name);
+        var dirty = Detector(name);
+        for (var t = 0; t < data.Length; t++)
+        {
+            if (t % 50 == 10)
+            {
+                Assert.Equal(0.0, dirty.ScoreAndLearn(double.NaN));
+                Assert.Equal(0.0, dirty.ScoreAndLearn(double.NegativeInfinity));
+            }
+
+            Assert.Equal(clean.ScoreAndLearn(data[t]), dirty.ScoreAndLearn(data[t]));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(DetectorNames))]
+    public void Detector_SnapshotRestore_ContinuesIdentically(string name)
+    {
+        var data = Series(2400, 9);
+        var original = Detector(name);
+        foreach (var value in data.Take(1300))
+        {
+            original.ScoreAndLearn(value);
+        }
+
+        var restored = Detector(name);
+        restored.Restore(original.Snapshot());
+
+        foreach (var value in data.Skip(1300))
+        {
+            Assert.Equal(original.ScoreAndLearn(value), restored.ScoreAndLearn(value));
+        }
+
+        Assert.Equal(original.Snapshot(), restored.Snapshot());
+    }
+
+    [Fact]
+    public void Detector_ObviousSpikeAfterWarmUp_ScoresHigherThanNormalPoints()
+    {
+        foreach (var name in Detectors.Names)
+        {
+            var detector = Detector(name);
+            var random = new Random(10);
+            var normal = new List<double>();
+            for (var t = 0; t < 1500; t++)
+            {
+                var score = detector.ScoreAndLearn(50 + (random.NextDouble() * 5));
+                if (t > 1200)
+                {
+                    normal.Add(score);
+                }
+            }
+
+            var spike = detector.ScoreAndLearn(500);
+
+            Assert.True(spike > normal.Average(), $"{name}: spike {spike} vs mean {normal.Average()}");
+        }
+    }
+}
