@@ -19,10 +19,12 @@ namespace MetricsAdapter.Injection.Patch;
 /// </remarks>
 public static class JsonView
 {
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<RawJson> RawJsonInfo = RawJsonContext.Default.RawJson;
+
     /// <summary>A node for <paramref name="element"/>: objects and arrays stay unparsed until opened.</summary>
     public static JsonNode? Wrap(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.Object or JsonValueKind.Array => JsonValue.Create(new RawJson(element), RawJsonContext.Default.RawJson),
+        JsonValueKind.Object or JsonValueKind.Array => JsonValue.Create(new RawJson(element), RawJsonInfo),
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         _ => JsonValue.Create(element),
     };

@@ -32,9 +32,14 @@ public readonly record struct ReviewDeadline(TimeProvider Clock, long? ExpiresAt
     }
 }
 
-/// <summary>What one review came to, for the HTTP layer to send and for telemetry to record.</summary>
-public sealed record WebhookOutcome
+/// <summary>
+/// What one review came to, for the HTTP layer to send and for telemetry to record. Dispose it once the answer is
+/// written: the request's elements live in a pooled parse of the body.
+/// </summary>
+public sealed record WebhookOutcome : IDisposable
 {
+    internal JsonDocument? Document { get; init; }
+
     /// <summary>Set when the body was not a usable AdmissionReview: answered with a 400.</summary>
     public string? BadRequest { get; init; }
 
@@ -54,6 +59,8 @@ public sealed record WebhookOutcome
     public string DecisionLabel => Error is not null ? "error" : Decision?.Inject == true ? "injected" : "skipped";
 
     public string ReasonLabel => Error is not null ? "internal-error" : Decision?.SkipReason ?? "none";
+
+    public void Dispose() => Document?.Dispose();
 }
 
 /// <summary>
@@ -66,13 +73,23 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
     public const string AuditReasonKey = "injection-reason";
     private const string FailOpenWarning = "metrics-adapter: sidecar not injected: the injector failed; see its log";
 
-    public WebhookOutcome Review(ReadOnlySpan<byte> body, ReviewDeadline deadline)
+    /// <summary>Reviews one AdmissionReview body; keep <paramref name="body"/> unchanged until the outcome is disposed.</summary>
+    public WebhookOutcome Review(ReadOnlyMemory<byte> body, ReviewDeadline deadline) => Review(new System.Buffers.ReadOnlySequence<byte>(body), deadline);
+
+    /// <inheritdoc cref="Review(ReadOnlyMemory{byte}, ReviewDeadline)"/>
+    public WebhookOutcome Review(System.Buffers.ReadOnlySequence<byte> body, ReviewDeadline deadline)
     {
-        if (!AdmissionReviewReader.TryRead(body, out var request, out var error))
+        if (!AdmissionReviewReader.TryRead(body, out var request, out var document, out var error))
         {
             return new WebhookOutcome { BadRequest = error };
         }
 
+        var outcome = Review(request, deadline);
+        return outcome with { Document = document };
+    }
+
+    private WebhookOutcome Review(AdmissionRequest request, ReviewDeadline deadline)
+    {
         try
         {
             deadline.ThrowIfExpired();

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using MetricsAdapter.ApiServer.Requests;
 using MetricsAdapter.ApiServer.Status;
 using Microsoft.AspNetCore.Builder;
@@ -62,59 +62,71 @@ public static class WebhookEndpoints
 
         var deadline = ReviewDeadline.After(timeout, context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestAborted);
 
-        var expected = (int)Math.Min(request.ContentLength ?? 16 * 1024, options.MaxRequestBytes);
-        var body = new ArrayBufferWriter<byte>(expected + 1);
-        if (!await ReadBodyAsync(request, body, options.MaxRequestBytes, context.RequestAborted))
+        // The body is reviewed where Kestrel received it (no copy); it is released once the answer is written.
+        var reader = request.BodyReader;
+        var body = await ReadBodyAsync(reader, options.MaxRequestBytes, context.RequestAborted);
+        if (body is not { } received)
         {
             await response.WriteStatusAsync(StatusErrors.RequestEntityTooLarge(options.MaxRequestBytes));
             return;
         }
 
-        var webhook = context.RequestServices.GetRequiredService<SidecarInjectionWebhook>();
-        var outcome = webhook.Review(body.WrittenSpan, deadline);
-        context.RequestServices.GetRequiredService<WebhookTelemetry>().Record(outcome);
-        if (outcome.BadRequest is not null)
+        try
         {
-            await response.WriteStatusAsync(StatusErrors.BadRequest($"not a valid AdmissionReview: {outcome.BadRequest}"));
-            return;
+            var webhook = context.RequestServices.GetRequiredService<SidecarInjectionWebhook>();
+            using var outcome = webhook.Review(received.Buffer, deadline);
+            context.RequestServices.GetRequiredService<WebhookTelemetry>().Record(outcome);
+            if (outcome.BadRequest is not null)
+            {
+                await response.WriteStatusAsync(StatusErrors.BadRequest($"not a valid AdmissionReview: {outcome.BadRequest}"));
+                return;
+            }
+
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json";
+            outcome.Response!.WriteReview(response.BodyWriter, outcome.Request!);
+        }
+        finally
+        {
+            reader.AdvanceTo(received.Buffer.End);
         }
 
-        var bytes = outcome.Response!.ToReview(outcome.Request!);
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        response.ContentLength = bytes.Length;
-        await response.Body.WriteAsync(bytes, context.RequestAborted);
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     private static bool IsJson(string? contentType) =>
         contentType is not null
         && contentType.Split(';', 2)[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; false when the body is longer.</summary>
-    private static async Task<bool> ReadBodyAsync(HttpRequest request, ArrayBufferWriter<byte> destination, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The whole body, still held by the reader (the caller must <c>AdvanceTo</c> its end), or null when it is longer
+    /// than <paramref name="limit"/> bytes.
+    /// </summary>
+    private static async Task<ReadResult?> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
-                // Ask for what is left of a declared length (no regrowth), else a page at a time.
-                var memory = destination.GetMemory(Math.Max(1, destination.FreeCapacity > 0 ? destination.FreeCapacity : 4096));
-                var read = await request.Body.ReadAsync(memory, cancellationToken);
-                if (read == 0)
+                var result = await reader.ReadAsync(cancellationToken);
+                if (result.Buffer.Length > limit)
                 {
-                    return true;
+                    reader.AdvanceTo(result.Buffer.End);
+                    return null;
                 }
 
-                destination.Advance(read);
-                if (destination.WrittenCount > limit)
+                if (result.IsCompleted)
                 {
-                    return false;
+                    return result;
                 }
+
+                // Nothing consumed yet: ask for more, keeping everything received so far.
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
             }
         }
         catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return false;
+            return null;
         }
     }
 }
