@@ -52,14 +52,7 @@ internal sealed class AnomalyLikelihood(int learn, int history, int average, int
         {
             if (_mean is null || _count % reestimate == 0)
             {
-                var mean = _averages.Sum() / _averages.Count;
-                var variance = 0.0;
-                for (var i = 0; i < _averages.Count; i++)
-                {
-                    variance += (_averages[i] - mean) * (_averages[i] - mean);
-                }
-
-                variance /= _averages.Count;
+                var (mean, variance) = _averages.MeanAndVariance();
                 _mean = Math.Max(mean, 0.03);
                 _sd = Math.Sqrt(Math.Max(variance, 0.0003));
             }
@@ -134,15 +127,9 @@ internal sealed class WindowTail(int window, int history, int reestimate, int le
         {
             if (_mean is null || _count % reestimate == 0)
             {
-                var mean = _history.Sum() / _history.Count;
-                var variance = 0.0;
-                for (var i = 0; i < _history.Count; i++)
-                {
-                    variance += (_history[i] - mean) * (_history[i] - mean);
-                }
-
+                var (mean, variance) = _history.MeanAndVariance();
                 _mean = mean;
-                _sd = Math.Max(Math.Sqrt(variance / _history.Count), 1e-3);
+                _sd = Math.Max(Math.Sqrt(variance), 1e-3);
             }
 
             var z = (current - _mean.Value) / _sd;

@@ -42,19 +42,7 @@ public sealed class HoltWintersForecaster : ForecasterBase
             _seasonal[index] = value;
             if (index == _season - 1)
             {
-                var mean = 0.0;
-                for (var i = 0; i < _season; i++)
-                {
-                    mean += _seasonal[i];
-                }
-
-                mean /= _season;
-                for (var i = 0; i < _season; i++)
-                {
-                    _seasonal[i] -= mean;
-                }
-
-                (_level, _trend, _initialised) = (mean, 0.0, true);
+                (_level, _trend, _initialised) = (SeasonStart.Center(_seasonal), 0.0, true);
             }
 
             return;
@@ -141,19 +129,7 @@ public sealed class DoubleSeasonalForecaster : ForecasterBase
             _shortIndex[i] = value;
             if (i == _short - 1)
             {
-                var mean = 0.0;
-                for (var k = 0; k < _short; k++)
-                {
-                    mean += _shortIndex[k];
-                }
-
-                mean /= _short;
-                for (var k = 0; k < _short; k++)
-                {
-                    _shortIndex[k] -= mean;
-                }
-
-                (_level, _initialised) = (mean, true);
+                (_level, _initialised) = (SeasonStart.Center(_shortIndex), true);
             }
 
             return;
@@ -199,5 +175,27 @@ public sealed class DoubleSeasonalForecaster : ForecasterBase
         reader.ReadDoubles(_short).CopyTo(_shortIndex, 0);
         reader.ReadDoubles(_long).CopyTo(_longIndex, 0);
         _start.ReadState(reader);
+    }
+}
+
+/// <summary>The online seasonal start shared by the seasonal models: the first season's values become deviations from its mean.</summary>
+internal static class SeasonStart
+{
+    /// <summary>Replaces <paramref name="season"/> by its deviations from its mean (summed oldest first); returns the mean.</summary>
+    public static double Center(double[] season)
+    {
+        var mean = 0.0;
+        foreach (var value in season)
+        {
+            mean += value;
+        }
+
+        mean /= season.Length;
+        for (var i = 0; i < season.Length; i++)
+        {
+            season[i] -= mean;
+        }
+
+        return mean;
     }
 }

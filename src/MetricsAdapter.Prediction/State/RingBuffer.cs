@@ -88,6 +88,20 @@ public sealed class RingBuffer
         return sum;
     }
 
+    /// <summary>Mean and population variance, summed oldest to newest (the order matters for reproducible floating point).</summary>
+    public (double Mean, double Variance) MeanAndVariance()
+    {
+        var mean = Sum() / Count;
+        var variance = 0.0;
+        for (var i = 0; i < Count; i++)
+        {
+            var deviation = this[i] - mean;
+            variance += deviation * deviation;
+        }
+
+        return (mean, variance / Count);
+    }
+
     public double Max()
     {
         var max = double.NegativeInfinity;
