@@ -73,21 +73,21 @@ public sealed class ModelContractTests
     {
         var data = Series(400, 3);
         var withNaN = Forecaster(name);
-        var withSkip = Forecaster(name);
+        var skipping = Forecaster(name);
         for (var t = 0; t < data.Length; t++)
         {
             if (t % 37 == 5)
             {
                 withNaN.Learn(t % 2 == 0 ? double.NaN : double.PositiveInfinity);
-                withSkip.Skip();
+                skipping.Skip();
             }
             else
             {
                 withNaN.Learn(data[t]);
-                withSkip.Learn(data[t]);
+                skipping.Learn(data[t]);
             }
 
-            Assert.Equal(withSkip.Forecast(2), withNaN.Forecast(2));
+            Assert.Equal(skipping.Forecast(2), withNaN.Forecast(2));
             Assert.True(double.IsFinite(withNaN.Forecast(2).Point));
         }
 
