@@ -40,7 +40,7 @@ manifests: ## Render the deployment manifests offline
 	kubectl kustomize manifests
 
 .PHONY: bench
-bench: bench-api bench-webhook bench-models ## Run every benchmark
+bench: bench-api bench-webhook bench-webhook-stages bench-models ## Run every benchmark
 
 .PHONY: bench-api
 bench-api: cli ## Load-test metric queries against an empty endpoint of the same server (wrk)
@@ -51,6 +51,10 @@ bench-api: cli ## Load-test metric queries against an empty endpoint of the same
 bench-webhook: cli ## Load-test POST /mutate with a ~5 KB pod against an empty endpoint of the same server (wrk, hey)
 	./scripts/install-deps.sh $(BENCH_PACKAGES)
 	./bench/webhook/run.sh
+
+.PHONY: bench-webhook-stages
+bench-webhook-stages: ## What each stage of one admission review costs (BenchmarkDotNet)
+	dotnet run -c Release --project bench/MetricsAdapter.Bench.Webhook -- --filter '*'
 
 .PHONY: bench-models
 bench-models: ## Cost per update of every forecaster and detector (BenchmarkDotNet)

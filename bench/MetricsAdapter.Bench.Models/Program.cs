@@ -1,17 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using MetricsAdapter.Prediction.Detection;
 using MetricsAdapter.Prediction.Forecasting;
 using MetricsAdapter.Bench.Models;
 
-// In-process: BenchmarkDotNet 0.14 (the newest the package mirror serves) predates net10.0 project generation.
-var config = ManualConfig.Create(DefaultConfig.Instance)
-    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(12))
-    .WithOptions(ConfigOptions.DisableOptimizationsValidator);
-BenchmarkSwitcher.FromAssembly(typeof(ForecasterBenchmarks).Assembly).Run(args, config);
+MetricsAdapter.Bench.InProcessBenchmarks.Run(typeof(ForecasterBenchmarks), args);
 
 namespace MetricsAdapter.Bench.Models
 {

@@ -215,9 +215,12 @@ public sealed class ServeEndToEndTests(ServedAdapterFixture fixture) : IClassFix
         using var content = new StringContent(review.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
 
         using var response = await client.PostAsync(new Uri("/mutate?timeout=5s", UriKind.Relative), content);
-        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var answer = JsonNode.Parse(body)!;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.TransferEncodingChunked ?? false, "the answer is sent whole, with its length");
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
         Assert.Equal(review["request"]!["uid"]!.GetValue<string>(), answer["response"]!["uid"]!.GetValue<string>());
         var patch = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(answer["response"]!["patch"]!.GetValue<string>()));
         var pod = JsonNode.Parse(await Kubectl.PatchLocalAsync(review["request"]!["object"]!.ToJsonString(), patch))!;

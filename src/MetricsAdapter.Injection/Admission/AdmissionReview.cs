@@ -133,9 +133,15 @@ public static class AdmissionReviewReader
 }
 
 /// <summary>What the webhook answers: allowed or not, with an optional patch, warnings and audit annotations.</summary>
+/// <param name="Allowed">Whether the API server may go on with the request.</param>
+/// <param name="Patch">The JSON Patch as UTF-8 JSON; empty for none. It may be borrowed: valid while the outcome is.</param>
+/// <param name="Warnings">Shown to whoever made the request.</param>
+/// <param name="AuditAnnotations">Added to the API server's audit event for this request.</param>
+/// <param name="DeniedCode">The HTTP code reported when not allowed.</param>
+/// <param name="DeniedMessage">The reason reported when not allowed.</param>
 public sealed record AdmissionResponse(
     bool Allowed,
-    byte[]? Patch,
+    ReadOnlyMemory<byte> Patch,
     IReadOnlyList<string> Warnings,
     IReadOnlyDictionary<string, string> AuditAnnotations,
     int? DeniedCode = null,
@@ -146,7 +152,7 @@ public sealed record AdmissionResponse(
     /// <summary>The AdmissionReview to send back, in the request's apiVersion, with its uid.</summary>
     public byte[] ToReview(AdmissionRequest request)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512 + ((Patch?.Length ?? 0) * 4 / 3));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512 + (Patch.Length * 4 / 3));
         WriteReview(buffer, request);
         return buffer.WrittenSpan.ToArray();
     }
@@ -174,10 +180,10 @@ public sealed record AdmissionResponse(
                 writer.WriteEndObject();
             }
 
-            if (Patch is { Length: > 0 })
+            if (!Patch.IsEmpty)
             {
                 writer.WriteString("patchType", "JSONPatch");
-                writer.WriteBase64String("patch", Patch);
+                writer.WriteBase64String("patch", Patch.Span);
             }
 
             if (AuditAnnotations.Count > 0)

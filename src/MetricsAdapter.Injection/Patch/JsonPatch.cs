@@ -26,12 +26,21 @@ public static class JsonPatch
         return operations;
     }
 
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The patch as UTF-8 JSON: <c>[{"op":"add","path":"/x","value":…}]</c>, keys in that order.</summary>
     public static byte[] Serialize(IReadOnlyList<JsonPatchOperation> operations)
     {
-        ArgumentNullException.ThrowIfNull(operations);
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        Serialize(operations, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <inheritdoc cref="Serialize(IReadOnlyList{JsonPatchOperation})"/>
+    public static void Serialize(IReadOnlyList<JsonPatchOperation> operations, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        using (var writer = new Utf8JsonWriter(destination, WriterOptions))
         {
             writer.WriteStartArray();
             foreach (var operation in operations)
@@ -57,8 +66,6 @@ public static class JsonPatch
 
             writer.WriteEndArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
     }
 
     private static void DiffSide(JsonSide original, JsonSide desired, string path, List<JsonPatchOperation> operations)
@@ -86,6 +93,11 @@ public static class JsonPatch
 
     private static void DiffObject(JsonSide original, JsonSide desired, string path, List<JsonPatchOperation> operations)
     {
+        if (original.IsElement && desired.Node is JsonObject opened && TryDiffOpened(original.Element, opened, path, operations))
+        {
+            return;
+        }
+
         var before = original.MemberList();
         var after = desired.MemberList();
         foreach (var (name, _) in before)
@@ -109,6 +121,45 @@ public static class JsonPatch
                 DiffSide(before[at].Value, value, JsonPointer.Append(path, name), operations);
             }
         }
+    }
+
+    /// <summary>
+    /// The common case of a <see cref="JsonView"/>: <paramref name="desired"/> was opened from
+    /// <paramref name="original"/>, so it holds the same members in the same order, then any new ones. Walks both
+    /// together without copying member lists; false (nothing emitted) when the shapes do not line up.
+    /// </summary>
+    private static bool TryDiffOpened(JsonElement original, JsonObject desired, string path, List<JsonPatchOperation> operations)
+    {
+        var count = desired.Count;
+        var index = 0;
+        foreach (var member in original.EnumerateObject())
+        {
+            if (index >= count || !member.NameEquals(desired.GetAt(index).Key))
+            {
+                return false;
+            }
+
+            index++;
+        }
+
+        index = 0;
+        foreach (var member in original.EnumerateObject())
+        {
+            var (name, node) = desired.GetAt(index++);
+            var after = JsonSide.Of(node);
+            if (!(after.IsElement && JsonView.AreSame(member.Value, after.Element)))
+            {
+                DiffSide(JsonSide.Of(member.Value), after, JsonPointer.Append(path, name), operations);
+            }
+        }
+
+        for (; index < count; index++)
+        {
+            var (name, node) = desired.GetAt(index);
+            operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, name), JsonSide.Of(node).ToNode()));
+        }
+
+        return true;
     }
 
     /// <summary>Members mostly keep their order, so look where the member is expected before scanning.</summary>

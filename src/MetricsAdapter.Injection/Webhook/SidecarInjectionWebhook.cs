@@ -40,6 +40,8 @@ public sealed record WebhookOutcome : IDisposable
 {
     internal JsonDocument? Document { get; init; }
 
+    internal PooledBufferWriter? PatchBuffer { get; init; }
+
     /// <summary>Set when the body was not a usable AdmissionReview: answered with a 400.</summary>
     public string? BadRequest { get; init; }
 
@@ -60,7 +62,11 @@ public sealed record WebhookOutcome : IDisposable
 
     public string ReasonLabel => Error is not null ? "internal-error" : Decision?.SkipReason ?? "none";
 
-    public void Dispose() => Document?.Dispose();
+    public void Dispose()
+    {
+        PatchBuffer?.Dispose();
+        Document?.Dispose();
+    }
 }
 
 /// <summary>
@@ -84,12 +90,12 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
             return new WebhookOutcome { BadRequest = error };
         }
 
-        var outcome = Review(request, deadline);
-        return outcome with { Document = document };
+        return Review(request, document, deadline);
     }
 
-    private WebhookOutcome Review(AdmissionRequest request, ReviewDeadline deadline)
+    private WebhookOutcome Review(AdmissionRequest request, JsonDocument document, ReviewDeadline deadline)
     {
+        PooledBufferWriter? patch = null;
         try
         {
             deadline.ThrowIfExpired();
@@ -97,53 +103,72 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
             deadline.ThrowIfExpired();
             if (!decision.Inject)
             {
-                return Answer(request, decision, []);
+                return Answer(request, document, decision, [], null);
             }
 
             var pod = request.Object!.Value;
             var desired = injector.Inject(pod, decision.Target!);
             var operations = JsonPatch.Diff(JsonView.Wrap(pod), desired);
+            if (operations.Count > 0)
+            {
+                patch = new PooledBufferWriter(4096);
+                JsonPatch.Serialize(operations, patch);
+            }
+
             deadline.ThrowIfExpired();
-            return Answer(request, decision, operations);
+            return Answer(request, document, decision, operations, patch);
         }
 #pragma warning disable CA1031 // Any failure of ours becomes an answer per the configured failure action, never a dropped call.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            return Failure(request, exception);
+            patch?.Dispose();
+            return Failure(request, document, exception);
         }
     }
 
-    private static WebhookOutcome Answer(AdmissionRequest request, InjectionDecision decision, IReadOnlyList<JsonPatchOperation> operations)
+    private static WebhookOutcome Answer(
+        AdmissionRequest request, JsonDocument document, InjectionDecision decision, IReadOnlyList<JsonPatchOperation> operations, PooledBufferWriter? patch)
     {
-        var audit = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [AuditDecisionKey] = decision.Inject ? "injected" : "skipped",
-        };
-        if (decision.SkipReason is not null)
-        {
-            audit[AuditReasonKey] = decision.SkipReason;
-        }
-
         var response = new AdmissionResponse(
             Allowed: true,
-            Patch: operations.Count > 0 ? JsonPatch.Serialize(operations) : null,
+            Patch: patch?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty,
             decision.Warnings,
-            audit);
-        return new WebhookOutcome { Request = request, Decision = decision, Response = response, Operations = operations };
+            AuditAnnotations.Of(decision));
+        return new WebhookOutcome { Request = request, Document = document, PatchBuffer = patch, Decision = decision, Response = response, Operations = operations };
     }
 
-    private WebhookOutcome Failure(AdmissionRequest request, Exception exception)
+    private WebhookOutcome Failure(AdmissionRequest request, JsonDocument document, Exception exception)
     {
-        var audit = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [AuditDecisionKey] = "error",
-            [AuditReasonKey] = exception is OperationCanceledException ? "timeout" : "internal-error",
-        };
+        var audit = AuditAnnotations.Failed(exception is OperationCanceledException ? "timeout" : "internal-error");
         var response = options.OnInternalError == InternalErrorAction.Deny
-            ? new AdmissionResponse(false, null, [], audit, 500, "metrics-adapter: the sidecar injector failed and is configured to deny; see its log")
-            : new AdmissionResponse(true, null, [FailOpenWarning], audit);
-        return new WebhookOutcome { Request = request, Response = response, Error = exception };
+            ? new AdmissionResponse(false, ReadOnlyMemory<byte>.Empty, [], audit, 500, "metrics-adapter: the sidecar injector failed and is configured to deny; see its log")
+            : new AdmissionResponse(true, ReadOnlyMemory<byte>.Empty, [FailOpenWarning], audit);
+        return new WebhookOutcome { Request = request, Document = document, Response = response, Error = exception };
+    }
+
+    /// <summary>The audit annotations of each answer: a handful of fixed combinations, built once each.</summary>
+    private static class AuditAnnotations
+    {
+        private static readonly IReadOnlyDictionary<string, string> Injected = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [AuditDecisionKey] = "injected",
+        };
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Decision, string Reason), IReadOnlyDictionary<string, string>> WithReason = new();
+
+        public static IReadOnlyDictionary<string, string> Of(InjectionDecision decision) =>
+            decision.SkipReason is { } reason ? Get("skipped", reason) : Injected;
+
+        public static IReadOnlyDictionary<string, string> Failed(string reason) => Get("error", reason);
+
+        // Reasons are the policy's constants, so this stays as small as that list.
+        private static IReadOnlyDictionary<string, string> Get(string decision, string reason) =>
+            WithReason.GetOrAdd((decision, reason), static key => new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [AuditDecisionKey] = key.Decision,
+                [AuditReasonKey] = key.Reason,
+            });
     }
 
     /// <summary>The pod's name for logs: its name, or its generateName prefix at CREATE.</summary>

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using MetricsAdapter.ApiServer.Requests;
 using MetricsAdapter.ApiServer.Status;
+using MetricsAdapter.Injection.Patch;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -82,9 +84,13 @@ public static class WebhookEndpoints
                 return;
             }
 
+            // Written whole first so the answer carries a Content-Length: one write, no chunked framing.
+            using var answer = new PooledBufferWriter(4096);
+            outcome.Response!.WriteReview(answer, outcome.Request!);
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json";
-            outcome.Response!.WriteReview(response.BodyWriter, outcome.Request!);
+            response.ContentLength = answer.WrittenMemory.Length;
+            response.BodyWriter.Write(answer.WrittenMemory.Span);
         }
         finally
         {
