@@ -68,6 +68,13 @@ public class ReviewStageBenchmarks
         return read;
     }
 
+    [Benchmark(Description = "JsonDocument.Parse alone")]
+    public int DocumentOnly()
+    {
+        using var document = JsonDocument.Parse(_body);
+        return (int)document.RootElement.ValueKind;
+    }
+
     [Benchmark(Description = "Utf8JsonReader pass (floor)")]
     public int ReaderPass()
     {
