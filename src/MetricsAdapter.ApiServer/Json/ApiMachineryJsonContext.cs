@@ -23,6 +23,9 @@ public sealed partial class ApiMachineryJsonContext : JsonSerializerContext
     /// </summary>
     public static ApiMachineryJsonContext Wire { get; } = new(WireOptions(indented: false));
 
+    /// <summary>For JSON written by hand with <see cref="Utf8JsonWriter"/>: escaped as <see cref="WireOptions"/> escapes.</summary>
+    public static JsonWriterOptions WireWriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static JsonSerializerOptions WireOptions(bool indented) => new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using static MetricsAdapter.Injection.JsonRead;
 
 namespace MetricsAdapter.Injection.Admission;
 
@@ -122,13 +123,6 @@ public static class AdmissionReviewReader
         return true;
     }
 
-    private static string? Text(JsonElement? node, string key) =>
-        node is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
-    private static JsonElement? Member(JsonElement node, string key) => node.TryGetProperty(key, out var value) ? value : null;
-
     private static string Printable(string? text) => ApiServer.Status.StatusErrors.Printable(text ?? "(missing)");
 }
 
@@ -147,21 +141,11 @@ public sealed record AdmissionResponse(
     int? DeniedCode = null,
     string? DeniedMessage = null)
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>The AdmissionReview to send back, in the request's apiVersion, with its uid.</summary>
-    public byte[] ToReview(AdmissionRequest request)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512 + (Patch.Length * 4 / 3));
-        WriteReview(buffer, request);
-        return buffer.WrittenSpan.ToArray();
-    }
-
     /// <summary>Writes the AdmissionReview to send back straight into <paramref name="destination"/> (e.g. the response body).</summary>
     public void WriteReview(System.Buffers.IBufferWriter<byte> destination, AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using (var writer = new Utf8JsonWriter(destination, WriterOptions))
+        using (var writer = new Utf8JsonWriter(destination, ApiServer.Json.ApiMachineryJsonContext.WireWriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("apiVersion", request.ApiVersion);

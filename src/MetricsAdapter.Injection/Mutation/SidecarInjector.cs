@@ -63,9 +63,9 @@ public sealed class SidecarInjector(InjectionOptions options)
             // kubectl logs/exec default to the first container; keep that the app's when we add ours last.
             if (!annotations.ContainsKey(PodKeys.DefaultContainer)
                 && JsonView.TryGetElement(containers[0], out var first)
-                && first.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
+                && JsonRead.Text(first, "name") is { } name)
             {
-                annotations[PodKeys.DefaultContainer] = name.GetString();
+                annotations[PodKeys.DefaultContainer] = name;
             }
 
             containers.Add(sidecar);

@@ -26,8 +26,6 @@ public static class JsonPatch
         return operations;
     }
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>The patch as UTF-8 JSON: <c>[{"op":"add","path":"/x","value":…}]</c>, keys in that order.</summary>
     public static byte[] Serialize(IReadOnlyList<JsonPatchOperation> operations)
     {
@@ -40,7 +38,7 @@ public static class JsonPatch
     public static void Serialize(IReadOnlyList<JsonPatchOperation> operations, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(operations);
-        using (var writer = new Utf8JsonWriter(destination, WriterOptions))
+        using (var writer = new Utf8JsonWriter(destination, ApiServer.Json.ApiMachineryJsonContext.WireWriterOptions))
         {
             writer.WriteStartArray();
             foreach (var operation in operations)
@@ -70,7 +68,7 @@ public static class JsonPatch
 
     private static void DiffSide(JsonSide original, JsonSide desired, string path, List<JsonPatchOperation> operations)
     {
-        if (original.IsElement && desired.IsElement && JsonView.AreSame(original.Element, desired.Element))
+        if (JsonSide.AreSame(original, desired))
         {
             return;
         }
@@ -100,11 +98,11 @@ public static class JsonPatch
 
         var before = original.MemberList();
         var after = desired.MemberList();
-        foreach (var (name, _) in before)
+        for (var i = 0; i < before.Count; i++)
         {
-            if (!Contains(after, name, -1))
+            if (IndexOf(after, before[i].Name, i) < 0)
             {
-                operations.Add(new JsonPatchOperation("remove", JsonPointer.Append(path, name)));
+                operations.Add(new JsonPatchOperation("remove", JsonPointer.Append(path, before[i].Name)));
             }
         }
 
@@ -116,9 +114,9 @@ public static class JsonPatch
             {
                 operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, name), value.ToNode()));
             }
-            else if (!(before[at].Value.IsElement && value.IsElement && JsonView.AreSame(before[at].Value.Element, value.Element)))
+            else
             {
-                DiffSide(before[at].Value, value, JsonPointer.Append(path, name), operations);
+                DiffMember(before[at].Value, value, path, name, operations);
             }
         }
     }
@@ -146,20 +144,25 @@ public static class JsonPatch
         foreach (var member in original.EnumerateObject())
         {
             var (name, node) = desired.GetAt(index++);
-            var after = JsonSide.Of(node);
-            if (!(after.IsElement && JsonView.AreSame(member.Value, after.Element)))
-            {
-                DiffSide(JsonSide.Of(member.Value), after, JsonPointer.Append(path, name), operations);
-            }
+            DiffMember(JsonSide.Of(member.Value), JsonSide.Of(node), path, name, operations);
         }
 
         for (; index < count; index++)
         {
             var (name, node) = desired.GetAt(index);
-            operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, name), JsonSide.Of(node).ToNode()));
+            operations.Add(new JsonPatchOperation("add", JsonPointer.Append(path, name), node));
         }
 
         return true;
+    }
+
+    /// <summary>Diffs one member; an untouched one is passed over before its path is even built.</summary>
+    private static void DiffMember(JsonSide original, JsonSide desired, string path, string name, List<JsonPatchOperation> operations)
+    {
+        if (!JsonSide.AreSame(original, desired))
+        {
+            DiffSide(original, desired, JsonPointer.Append(path, name), operations);
+        }
     }
 
     /// <summary>Members mostly keep their order, so look where the member is expected before scanning.</summary>
@@ -180,8 +183,6 @@ public static class JsonPatch
 
         return -1;
     }
-
-    private static bool Contains(List<(string Name, JsonSide Value)> members, string name, int expectedAt) => IndexOf(members, name, expectedAt) >= 0;
 
     private static void DiffArray(JsonSide[] original, JsonSide[] desired, string path, List<JsonPatchOperation> operations)
     {

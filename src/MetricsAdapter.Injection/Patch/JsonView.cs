@@ -57,32 +57,21 @@ public static class JsonView
     /// The member <paramref name="key"/> of <paramref name="parent"/> as an editable object, opening it in place if
     /// it is still raw; null if it is missing or not an object.
     /// </summary>
-    public static JsonObject? EditObject(JsonObject parent, string key)
-    {
-        ArgumentNullException.ThrowIfNull(parent);
-        switch (parent[key])
-        {
-            case JsonObject editable:
-                return editable;
-            case JsonNode node when TryGetElement(node, out var element) && element.ValueKind == JsonValueKind.Object:
-                var opened = OpenObject(element);
-                parent[key] = opened;
-                return opened;
-            default:
-                return null;
-        }
-    }
+    public static JsonObject? EditObject(JsonObject parent, string key) => Edit(parent, key, JsonValueKind.Object, OpenObject);
 
     /// <summary>As <see cref="EditObject"/>, for arrays.</summary>
-    public static JsonArray? EditArray(JsonObject parent, string key)
+    public static JsonArray? EditArray(JsonObject parent, string key) => Edit(parent, key, JsonValueKind.Array, OpenArray);
+
+    private static TNode? Edit<TNode>(JsonObject parent, string key, JsonValueKind kind, Func<JsonElement, TNode> open)
+        where TNode : JsonNode
     {
         ArgumentNullException.ThrowIfNull(parent);
         switch (parent[key])
         {
-            case JsonArray editable:
+            case TNode editable:
                 return editable;
-            case JsonNode node when TryGetElement(node, out var element) && element.ValueKind == JsonValueKind.Array:
-                var opened = OpenArray(element);
+            case JsonNode node when TryGetElement(node, out var element) && element.ValueKind == kind:
+                var opened = open(element);
                 parent[key] = opened;
                 return opened;
             default:
@@ -214,22 +203,8 @@ internal readonly struct JsonSide
 
     public List<(string Name, JsonSide Value)> MemberList()
     {
-        var list = new List<(string Name, JsonSide Value)>(IsElement ? 16 : ((JsonObject)Node!).Count);
-        if (IsElement)
-        {
-            foreach (var member in _element.EnumerateObject())
-            {
-                list.Add((member.Name, Of(member.Value)));
-            }
-        }
-        else
-        {
-            foreach (var (name, node) in (JsonObject)Node!)
-            {
-                list.Add((name, Of(node)));
-            }
-        }
-
+        var list = new List<(string Name, JsonSide Value)>(MemberCount);
+        list.AddRange(Members());
         return list;
     }
 
@@ -239,12 +214,16 @@ internal readonly struct JsonSide
 
     public int MemberCount => IsElement ? _element.GetPropertyCount() : ((JsonObject)Node!).Count;
 
+    /// <summary>Whether both sides are the very same bytes of one parse (see <see cref="JsonView.AreSame"/>).</summary>
+    public static bool AreSame(JsonSide left, JsonSide right) =>
+        left.IsElement && right.IsElement && JsonView.AreSame(left._element, right._element);
+
     /// <summary>Deep equality; identical parses compare in constant time.</summary>
     public static bool DeepEquals(JsonSide left, JsonSide right)
     {
         if (left.IsElement && right.IsElement)
         {
-            return JsonView.AreSame(left._element, right._element) || JsonElement.DeepEquals(left._element, right._element);
+            return AreSame(left, right) || JsonElement.DeepEquals(left._element, right._element);
         }
 
         if (!left.IsElement && !right.IsElement && left.Node is not JsonObject and not JsonArray && right.Node is not JsonObject and not JsonArray)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MetricsAdapter.Core.Validation;
 using MetricsAdapter.Injection.Admission;
+using static MetricsAdapter.Injection.JsonRead;
 
 namespace MetricsAdapter.Injection.Policy;
 
@@ -32,6 +33,12 @@ public static class PodKeys
 /// </summary>
 public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
 {
+    private static readonly string[] PortKeys = [PodKeys.MetricsPort, PodKeys.PrometheusPort];
+    private static readonly string[] PathKeys = [PodKeys.MetricsPath, PodKeys.PrometheusPath];
+
+    // Options do not change after start; parsing the cluster version once keeps it off every review.
+    private readonly bool _nativeSidecars = options.UsesNativeSidecars;
+
     public InjectionDecision Decide(AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -90,7 +97,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
             return InjectionDecision.Skip(SkipReasons.AlreadyInjected, $"the pod already has container {options.ContainerName}");
         }
 
-        var native = options.UsesNativeSidecars;
+        var native = _nativeSidecars;
         var restartPolicy = Text(spec, "restartPolicy") ?? "Always";
 
         // A regular sidecar never exits, so a Job's pod would never complete. Only a native sidecar is safe there.
@@ -131,58 +138,54 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
 
     private int ResolvePort(JsonElement? annotations, List<string> warnings)
     {
-        foreach (var key in new[] { PodKeys.MetricsPort, PodKeys.PrometheusPort })
+        if (FirstAnnotation(annotations, PortKeys) is not var (key, text))
         {
-            if (Text(annotations, key) is not { } text)
-            {
-                continue;
-            }
-
-            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
-            {
-                return port;
-            }
-
-            warnings.Add($"metrics-adapter: {key} \"{Short(text)}\" is not a port; scraping {options.DefaultMetricsPort}");
             return options.DefaultMetricsPort;
         }
 
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535)
+        {
+            return port;
+        }
+
+        warnings.Add($"metrics-adapter: {key} \"{Short(text)}\" is not a port; scraping {options.DefaultMetricsPort}");
         return options.DefaultMetricsPort;
     }
 
     private string ResolvePath(JsonElement? annotations, List<string> warnings)
     {
-        foreach (var key in new[] { PodKeys.MetricsPath, PodKeys.PrometheusPath })
+        if (FirstAnnotation(annotations, PathKeys) is not var (key, text))
         {
-            if (Text(annotations, key) is not { } text)
-            {
-                continue;
-            }
-
-            if (text.StartsWith('/') && !text.Any(char.IsWhiteSpace) && text.Length <= 1024)
-            {
-                return text;
-            }
-
-            warnings.Add($"metrics-adapter: {key} \"{Short(text)}\" is not a path; scraping {options.DefaultMetricsPath}");
             return options.DefaultMetricsPath;
         }
 
+        if (text.StartsWith('/') && !text.Any(char.IsWhiteSpace) && text.Length <= 1024)
+        {
+            return text;
+        }
+
+        warnings.Add($"metrics-adapter: {key} \"{Short(text)}\" is not a path; scraping {options.DefaultMetricsPath}");
         return options.DefaultMetricsPath;
+    }
+
+    /// <summary>The first of <paramref name="keys"/> the pod annotates (ours before the widespread convention).</summary>
+    private static (string Key, string Text)? FirstAnnotation(JsonElement? annotations, string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            if (Text(annotations, key) is { } text)
+            {
+                return (key, text);
+            }
+        }
+
+        return null;
     }
 
     private static IEnumerable<JsonElement> AllContainers(JsonElement containers, JsonElement? initContainers) =>
         containers.EnumerateArray()
             .Concat(initContainers is { ValueKind: JsonValueKind.Array } init ? init.EnumerateArray() : Enumerable.Empty<JsonElement>())
             .Where(c => c.ValueKind == JsonValueKind.Object);
-
-    private static JsonElement? Member(JsonElement node, string key) =>
-        node.ValueKind == JsonValueKind.Object && node.TryGetProperty(key, out var value) ? value : null;
-
-    private static string? Text(JsonElement? node, string key) =>
-        node is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
 
     private static string Short(string text) => text.Length <= 24 ? text : text[..24] + "…";
 }

@@ -80,9 +80,6 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
     private const string FailOpenWarning = "metrics-adapter: sidecar not injected: the injector failed; see its log";
 
     /// <summary>Reviews one AdmissionReview body; keep <paramref name="body"/> unchanged until the outcome is disposed.</summary>
-    public WebhookOutcome Review(ReadOnlyMemory<byte> body, ReviewDeadline deadline) => Review(new System.Buffers.ReadOnlySequence<byte>(body), deadline);
-
-    /// <inheritdoc cref="Review(ReadOnlyMemory{byte}, ReviewDeadline)"/>
     public WebhookOutcome Review(System.Buffers.ReadOnlySequence<byte> body, ReviewDeadline deadline)
     {
         if (!AdmissionReviewReader.TryRead(body, out var request, out var document, out var error))
@@ -180,10 +177,8 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
             return request.Name;
         }
 
-        return request.Object is { } pod
-            && pod.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
-            && metadata.TryGetProperty("generateName", out var generated) && generated.ValueKind == JsonValueKind.String
-            ? generated.GetString() + "*"
+        return request.Object is { } pod && JsonRead.Text(JsonRead.Member(pod, "metadata"), "generateName") is { } generated
+            ? generated + "*"
             : "(unnamed)";
     }
 }
