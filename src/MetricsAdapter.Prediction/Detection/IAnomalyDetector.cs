@@ -24,16 +24,8 @@ public interface IAnomalyDetector : IStatefulModel
 }
 
 /// <summary>Shared behaviour: non-finite values score 0 untouched; scores are clamped to [0, 1].</summary>
-public abstract class AnomalyDetectorBase : IAnomalyDetector
+public abstract class AnomalyDetectorBase : OnlineModelBase, IAnomalyDetector
 {
-    public abstract string Name { get; }
-
-    public virtual string StateKey => Name;
-
-    public long Observations { get; private set; }
-
-    public abstract bool IsWarm { get; }
-
     public double ScoreAndLearn(double value)
     {
         if (!double.IsFinite(value))
@@ -42,30 +34,12 @@ public abstract class AnomalyDetectorBase : IAnomalyDetector
         }
 
         var score = Process(value);
-        Observations++;
+        CountObservation();
         return double.IsFinite(score) ? Math.Clamp(score, 0.0, 1.0) : 0.0;
-    }
-
-    public void WriteState(StateWriter writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
-        WriteModel(writer);
-    }
-
-    public void ReadState(StateReader reader)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
-        ReadModel(reader);
     }
 
     /// <summary>Scores one finite value from the past only, then takes it in.</summary>
     protected abstract double Process(double value);
-
-    protected abstract void WriteModel(StateWriter writer);
-
-    protected abstract void ReadModel(StateReader reader);
 
     /// <summary>Maps z ≥ 0 monotonically onto [0, 1): z / (z + c).</summary>
     protected static double Squash(double z, double c) => Math.Max(z, 0) / (Math.Max(z, 0) + c);

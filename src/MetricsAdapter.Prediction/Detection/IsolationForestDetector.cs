@@ -109,6 +109,14 @@ public sealed class IsolationForestDetector : AnomalyDetectorBase
         var maxDepth = (int)Math.Ceiling(Math.Log2(Math.Max(size, 2)));
         var indices = new int[rows];
         var forest = new IsolationTree[_trees];
+
+        // One sample buffer refilled for every tree: a grown tree keeps its splits, not the rows it grew from.
+        var sample = new double[size][];
+        for (var i = 0; i < size; i++)
+        {
+            sample[i] = new double[FeatureCount];
+        }
+
         for (var t = 0; t < _trees; t++)
         {
             for (var i = 0; i < rows; i++)
@@ -123,10 +131,8 @@ public sealed class IsolationForestDetector : AnomalyDetectorBase
                 (indices[i], indices[j]) = (indices[j], indices[i]);
             }
 
-            var sample = new double[size][];
             for (var i = 0; i < size; i++)
             {
-                sample[i] = new double[FeatureCount];
                 for (var f = 0; f < FeatureCount; f++)
                 {
                     sample[i][f] = _features[f][indices[i]];

@@ -57,7 +57,7 @@ internal sealed class AnomalyLikelihood(int learn, int history, int average, int
                 _sd = Math.Sqrt(Math.Max(variance, 0.0003));
             }
 
-            var tail = NormalTail.Erfc((current - _mean.Value) / _sd / Math.Sqrt(2.0)) * 0.5;
+            var tail = NormalTail.UpperTail((current - _mean.Value) / _sd);
             var rawTail = tail;
             if (tail <= 1e-5 && _previousTail <= 1e-5)
             {

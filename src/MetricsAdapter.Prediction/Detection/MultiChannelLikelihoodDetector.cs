@@ -138,7 +138,7 @@ public sealed class MultiChannelLikelihoodDetector : AnomalyDetectorBase
         }
 
         // Warm-up: a new series' first values always look extreme against the little seen so far.
-        return Observations + 1 > o.Learn + o.Average ? score : 0.0;
+        return IsWarm ? score : 0.0;
     }
 
     protected override void WriteModel(StateWriter writer)

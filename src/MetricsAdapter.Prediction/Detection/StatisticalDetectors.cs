@@ -15,7 +15,7 @@ public sealed class EwmaZScoreDetector(double alpha = 0.02, int warmUp = 30) : A
     {
         var z = _moments.AbsoluteZ(value);
         _moments.Learn(value);
-        return Observations + 1 > warmUp ? Squash(z, 3.0) : 0.0;
+        return IsWarm ? Squash(z, 3.0) : 0.0;
     }
 
     protected override void WriteModel(StateWriter writer) => _moments.WriteState(writer);
@@ -75,7 +75,7 @@ public sealed class CusumDetector(double alpha = 0.005, double slack = 1.0, doub
     {
         var z = Math.Clamp(_moments.SignedZ(value), -6.0, 6.0);
         _moments.Learn(value);
-        if (Observations + 1 <= warmUp)
+        if (!IsWarm)
         {
             return 0.0;
         }

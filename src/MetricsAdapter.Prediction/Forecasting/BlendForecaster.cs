@@ -17,6 +17,12 @@ public sealed class BlendForecaster : IForecaster
     private readonly Queue<double[]> _issued = new();
     private double[]? _errors;
 
+    // Derived from _errors, recomputed whenever they change: forecasts read it, often twice per step.
+    private double[] _weights;
+
+    // The newest of _issued (Queue has no cheap access to its tail).
+    private double[]? _latest;
+
     public BlendForecaster(IReadOnlyList<IForecaster> members, int horizon, double lambda = 0.05, double eta = 20)
     {
         ArgumentNullException.ThrowIfNull(members);
@@ -24,6 +30,7 @@ public sealed class BlendForecaster : IForecaster
         ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 1);
         _members = [.. members];
         (_horizon, _lambda, _eta) = (horizon, lambda, eta);
+        _weights = ComputeWeights();
     }
 
     public string Name => "blend";
@@ -38,8 +45,7 @@ public sealed class BlendForecaster : IForecaster
     /// <summary>The members' current weights, summing to 1 (for explaining a forecast).</summary>
     public IReadOnlyList<(string Member, double Weight)> Weights()
     {
-        var weights = ComputeWeights();
-        return _members.Select((m, i) => (m.Name, weights[i])).ToArray();
+        return _members.Select((m, i) => (m.Name, _weights[i])).ToArray();
     }
 
     public void Learn(double value)
@@ -68,6 +74,8 @@ public sealed class BlendForecaster : IForecaster
                     _errors[k] += _lambda * (Math.Abs(value - forecasts[k]) - _errors[k]);
                 }
             }
+
+            _weights = ComputeWeights();
         }
 
         foreach (var member in _members)
@@ -76,7 +84,7 @@ public sealed class BlendForecaster : IForecaster
         }
 
         Observations++;
-        _issued.Enqueue(MemberForecasts(_horizon));
+        Issue();
     }
 
     /// <summary>Members skip; forecasts aimed at the missing step are dropped, so no error is learned from it.</summary>
@@ -89,7 +97,7 @@ public sealed class BlendForecaster : IForecaster
 
         Observations++;
         _issued.Clear();
-        _issued.Enqueue(MemberForecasts(_horizon));
+        Issue();
     }
 
     public Forecast Forecast(int horizon)
@@ -100,12 +108,11 @@ public sealed class BlendForecaster : IForecaster
             return new Forecast(0, 0);
         }
 
-        var forecasts = horizon == _horizon && _issued.Count > 0 ? _issued.Last() : MemberForecasts(horizon);
-        var weights = ComputeWeights();
+        var forecasts = horizon == _horizon && _latest is { } latest ? latest : MemberForecasts(horizon);
         var point = 0.0;
         for (var k = 0; k < _members.Length; k++)
         {
-            point += weights[k] * forecasts[k];
+            point += _weights[k] * forecasts[k];
         }
 
         return new Forecast(point, point);
@@ -138,7 +145,9 @@ public sealed class BlendForecaster : IForecaster
         ArgumentNullException.ThrowIfNull(reader);
         Observations = reader.ReadInt64();
         _errors = reader.ReadBoolean() ? reader.ReadDoubles(_members.Length) : null;
+        _weights = ComputeWeights();
         _issued.Clear();
+        _latest = null;
         var pending = reader.ReadInt32();
         if (pending < 0 || pending > _horizon)
         {
@@ -147,13 +156,20 @@ public sealed class BlendForecaster : IForecaster
 
         for (var i = 0; i < pending; i++)
         {
-            _issued.Enqueue(reader.ReadDoubles(_members.Length));
+            _latest = reader.ReadDoubles(_members.Length);
+            _issued.Enqueue(_latest);
         }
 
         foreach (var member in _members)
         {
             member.ReadState(reader);
         }
+    }
+
+    private void Issue()
+    {
+        _latest = MemberForecasts(_horizon);
+        _issued.Enqueue(_latest);
     }
 
     private double[] MemberForecasts(int horizon)

@@ -34,16 +34,8 @@ public interface IForecaster : IStatefulModel
 }
 
 /// <summary>Shared behaviour of the simple models: non-finite values become skips; skips impute the model's own forecast.</summary>
-public abstract class ForecasterBase : IForecaster
+public abstract class ForecasterBase : OnlineModelBase, IForecaster
 {
-    public abstract string Name { get; }
-
-    public string StateKey => Name;
-
-    public long Observations { get; protected set; }
-
-    public abstract bool IsWarm { get; }
-
     public void Learn(double value)
     {
         if (!double.IsFinite(value))
@@ -53,13 +45,13 @@ public abstract class ForecasterBase : IForecaster
         }
 
         Absorb(value);
-        Observations++;
+        CountObservation();
     }
 
     public virtual void Skip()
     {
         Absorb(Point(1));
-        Observations++;
+        CountObservation();
     }
 
     public Forecast Forecast(int horizon)
@@ -68,10 +60,6 @@ public abstract class ForecasterBase : IForecaster
         var point = Point(horizon);
         return new Forecast(point, point);
     }
-
-    public abstract void WriteState(StateWriter writer);
-
-    public abstract void ReadState(StateReader reader);
 
     /// <summary>Takes in one finite observation.</summary>
     protected abstract void Absorb(double value);

@@ -38,7 +38,7 @@ public sealed class QuantileForecaster : IForecaster
     public long Observations => _inner.Observations;
 
     /// <summary>Warm when the inner model is and the quantile rests on enough residuals to be an order statistic.</summary>
-    public bool IsWarm => _inner.IsWarm && (int)Math.Ceiling((_residuals.Count + 1) * _tau) <= _residuals.Count;
+    public bool IsWarm => _inner.IsWarm && OrderIndex(_residuals.Count) <= _residuals.Count;
 
     public void Learn(double value)
     {
@@ -89,10 +89,13 @@ public sealed class QuantileForecaster : IForecaster
             return 0.0;
         }
 
-        var k = (int)Math.Ceiling((n + 1) * _tau);
+        var k = OrderIndex(n);
         var quantile = k > n ? _residuals[n - 1] + (_residuals[n - 1] - _residuals[0]) : _residuals[k - 1];
         return quantile * (_scale ?? 1.0);
     }
+
+    /// <summary>The 1-based order statistic that estimates the τ quantile of <paramref name="n"/> residuals.</summary>
+    private int OrderIndex(int n) => (int)Math.Ceiling((n + 1) * _tau);
 
     public void WriteState(StateWriter writer)
     {

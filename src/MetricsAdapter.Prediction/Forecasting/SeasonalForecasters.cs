@@ -64,10 +64,8 @@ public sealed class HoltWintersForecaster : ForecasterBase
         return _level + (HoltForecaster.DampedSteps(_phi, horizon) * _trend) + _seasonal[(int)((Observations - 1 + horizon) % _season)];
     }
 
-    public override void WriteState(StateWriter writer)
+    protected override void WriteModel(StateWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
         writer.Write(_initialised);
         writer.Write(_level);
         writer.Write(_trend);
@@ -75,10 +73,8 @@ public sealed class HoltWintersForecaster : ForecasterBase
         _start.WriteState(writer);
     }
 
-    public override void ReadState(StateReader reader)
+    protected override void ReadModel(StateReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
         _initialised = reader.ReadBoolean();
         _level = reader.ReadDouble();
         _trend = reader.ReadDouble();
@@ -155,10 +151,8 @@ public sealed class DoubleSeasonalForecaster : ForecasterBase
         return _level + _shortIndex[(int)(k % _short)] + _longIndex[(int)(k % _long)];
     }
 
-    public override void WriteState(StateWriter writer)
+    protected override void WriteModel(StateWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
         writer.Write(_initialised);
         writer.Write(_level);
         writer.WriteDoubles(_shortIndex);
@@ -166,10 +160,8 @@ public sealed class DoubleSeasonalForecaster : ForecasterBase
         _start.WriteState(writer);
     }
 
-    public override void ReadState(StateReader reader)
+    protected override void ReadModel(StateReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
         _initialised = reader.ReadBoolean();
         _level = reader.ReadDouble();
         reader.ReadDoubles(_short).CopyTo(_shortIndex, 0);

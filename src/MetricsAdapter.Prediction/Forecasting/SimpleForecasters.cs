@@ -15,17 +15,13 @@ public sealed class LastValueForecaster : ForecasterBase
 
     protected override double Point(int horizon) => _last ?? 0.0;
 
-    public override void WriteState(StateWriter writer)
+    protected override void WriteModel(StateWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
         writer.WriteNullable(_last);
     }
 
-    public override void ReadState(StateReader reader)
+    protected override void ReadModel(StateReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
         _last = reader.ReadNullableDouble();
     }
 }
@@ -54,17 +50,13 @@ public sealed class SeasonalNaiveForecaster(int season) : ForecasterBase
         return _season.IsFull ? _season[(horizon - 1) % season] : _season.Newest;
     }
 
-    public override void WriteState(StateWriter writer)
+    protected override void WriteModel(StateWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
         writer.WriteRing(_season);
     }
 
-    public override void ReadState(StateReader reader)
+    protected override void ReadModel(StateReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
         reader.ReadInto(_season);
     }
 }
@@ -82,17 +74,13 @@ public sealed class SimpleExponentialSmoothing(double alpha) : ForecasterBase
 
     protected override double Point(int horizon) => _level ?? 0.0;
 
-    public override void WriteState(StateWriter writer)
+    protected override void WriteModel(StateWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
         writer.WriteNullable(_level);
     }
 
-    public override void ReadState(StateReader reader)
+    protected override void ReadModel(StateReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
         _level = reader.ReadNullableDouble();
     }
 }
@@ -139,18 +127,14 @@ public sealed class HoltForecaster(double alpha, double beta, double phi = 1.0) 
         return sum;
     }
 
-    public override void WriteState(StateWriter writer)
+    protected override void WriteModel(StateWriter writer)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write(Observations);
         writer.WriteNullable(_level);
         writer.Write(_trend);
     }
 
-    public override void ReadState(StateReader reader)
+    protected override void ReadModel(StateReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        Observations = reader.ReadInt64();
         _level = reader.ReadNullableDouble();
         _trend = reader.ReadDouble();
     }

@@ -14,6 +14,42 @@ public interface IStatefulModel
     void ReadState(StateReader reader);
 }
 
+/// <summary>
+/// What the simple online models share: a name, a count of the observations taken in, and snapshots that write that
+/// count before the model's own fields.
+/// </summary>
+public abstract class OnlineModelBase : IStatefulModel
+{
+    public abstract string Name { get; }
+
+    public virtual string StateKey => Name;
+
+    /// <summary>Observations taken in so far.</summary>
+    public long Observations { get; private set; }
+
+    public abstract bool IsWarm { get; }
+
+    public void WriteState(StateWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Observations);
+        WriteModel(writer);
+    }
+
+    public void ReadState(StateReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        Observations = reader.ReadInt64();
+        ReadModel(reader);
+    }
+
+    protected void CountObservation() => Observations++;
+
+    protected abstract void WriteModel(StateWriter writer);
+
+    protected abstract void ReadModel(StateReader reader);
+}
+
 /// <summary>The state could not be restored: wrong model, wrong parameters, or damaged bytes.</summary>
 public sealed class ModelStateException(string message, Exception? inner = null) : Exception(message, inner);
 
