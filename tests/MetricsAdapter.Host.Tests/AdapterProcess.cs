@@ -95,7 +95,7 @@ internal sealed class AdapterProcess : IAsyncDisposable
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
             certificate is not null
             && (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0
-            && CertificateValidation.Verify(new X509Certificate2(certificate), roots, CertificateValidation.ServerAuthUsage, TimeProvider.System.GetUtcNow(), null, out _);
+            && CertificateValidation.Verify(new X509Certificate2(certificate), roots, CertificateValidation.ServerAuthUsage, TimeProvider.System.GetUtcNow(), out _);
         if (clientCertificate is not null)
         {
             handler.SslOptions.ClientCertificates = [clientCertificate];

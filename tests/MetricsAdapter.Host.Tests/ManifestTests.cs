@@ -85,7 +85,7 @@ public sealed class ManifestTests
         {
             var roots = new X509Certificate2Collection();
             roots.ImportFromPem(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(bundle!)));
-            Assert.True(CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, TimeProvider.System.GetUtcNow(), null, out var error), error);
+            Assert.True(CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, TimeProvider.System.GetUtcNow(), out var error), error);
         }
 
         Assert.True(serving.MatchesHostname("metrics-adapter.metrics-adapter.svc"));

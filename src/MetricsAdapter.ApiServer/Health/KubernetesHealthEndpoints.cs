@@ -18,8 +18,6 @@ public static class KubernetesHealthEndpoints
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
-    public static readonly IReadOnlyList<string> Paths = ["/healthz", "/livez", "/readyz"];
-
     public static IEndpointRouteBuilder MapKubernetesHealth(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

@@ -172,7 +172,7 @@ public sealed class KubernetesApiClient : IDisposable
                 }
 
                 using var leaf = new X509Certificate2(certificate);
-                return CertificateValidation.Verify(leaf, authority, CertificateValidation.ServerAuthUsage, timeProvider.GetUtcNow(), null, out _);
+                return CertificateValidation.Verify(leaf, authority, CertificateValidation.ServerAuthUsage, timeProvider.GetUtcNow(), out _);
             };
         }
 

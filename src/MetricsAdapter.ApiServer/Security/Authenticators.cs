@@ -39,7 +39,7 @@ public sealed class RequestHeaderAuthenticator(IAuthenticationSettingsSource set
             return ValueTask.FromResult(AuthenticationOutcome.NotApplicable);
         }
 
-        if (!CertificateValidation.Verify(certificate, current.RequestHeaderCa, CertificateValidation.ClientAuthUsage, timeProvider.GetUtcNow(), null, out var error))
+        if (!CertificateValidation.Verify(certificate, current.RequestHeaderCa, CertificateValidation.ClientAuthUsage, timeProvider.GetUtcNow(), out var error))
         {
             return ValueTask.FromResult(AuthenticationOutcome.Failure($"front-proxy certificate: {error}"));
         }
@@ -87,7 +87,7 @@ public sealed class ClientCertificateAuthenticator(IAuthenticationSettingsSource
             return ValueTask.FromResult(AuthenticationOutcome.NotApplicable);
         }
 
-        if (!CertificateValidation.Verify(certificate, current.ClientCa, CertificateValidation.ClientAuthUsage, timeProvider.GetUtcNow(), null, out var error))
+        if (!CertificateValidation.Verify(certificate, current.ClientCa, CertificateValidation.ClientAuthUsage, timeProvider.GetUtcNow(), out var error))
         {
             return ValueTask.FromResult(AuthenticationOutcome.Failure($"client certificate: {error}"));
         }

@@ -34,7 +34,7 @@ public sealed class AlwaysAllowPathsAuthorizer(IReadOnlyList<string> paths) : IA
         foreach (var pattern in paths)
         {
             if (pattern.EndsWith('*')
-                ? path.StartsWith(pattern[..^1], StringComparison.Ordinal)
+                ? path.AsSpan().StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.Ordinal)
                 : string.Equals(pattern, path, StringComparison.Ordinal))
             {
                 return true;
@@ -79,6 +79,15 @@ public sealed class SubjectAccessReviewAuthorizer(KubernetesApiClient client, Ti
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(attributes);
+        var key = string.Join('\u0001', user.Name, user.Uid, string.Join(',', user.Groups), attributes.Verb, attributes.Path,
+            attributes.Namespace, attributes.ApiGroup, attributes.Resource, attributes.Subresource, attributes.Name,
+            string.Join(';', user.Extra.Select(e => e.Key + "=" + string.Join(',', e.Value))));
+        if (_cache.TryGet(key, out var cached))
+        {
+            return cached;
+        }
+
+        // Built only on a cache miss: nearly every request is a hit.
         var spec = new SubjectAccessReviewSpec
         {
             User = user.Name,
@@ -91,13 +100,6 @@ public sealed class SubjectAccessReviewAuthorizer(KubernetesApiClient client, Ti
                 : null,
             NonResourceAttributes = attributes.IsResourceRequest ? null : new NonResourceAttributes(attributes.Path, attributes.Verb),
         };
-        var key = string.Join('\u0001', user.Name, user.Uid, string.Join(',', user.Groups), attributes.Verb, attributes.Path,
-            attributes.Namespace, attributes.ApiGroup, attributes.Resource, attributes.Subresource, attributes.Name,
-            string.Join(';', user.Extra.Select(e => e.Key + "=" + string.Join(',', e.Value))));
-        if (_cache.TryGet(key, out var cached))
-        {
-            return cached;
-        }
 
         AuthorizationResult result;
         try

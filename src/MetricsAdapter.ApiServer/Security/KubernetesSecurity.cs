@@ -44,7 +44,8 @@ public sealed partial class KubernetesSecurity : IDisposable
         ApiClient = apiClient;
         _authenticators = authenticators;
         _alwaysAllowPaths = new AlwaysAllowPathsAuthorizer(options.AlwaysAllowPaths ?? SecurityOptions.DefaultAlwaysAllowPaths);
-        _authorizers = [_alwaysAllowPaths, .. authorizers];
+        // Always-allowed paths are answered before authentication (CheckAsync), so they need no place in the chain.
+        _authorizers = authorizers;
         _anonymous = options.AnonymousAuth;
         _logger = logger;
         _meter = meterFactory.Create(MeterName);

@@ -17,8 +17,6 @@ public sealed record UserInfo(
     public static UserInfo Create(string name, IEnumerable<string> groups, string? uid = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? extra = null) =>
         new(name, uid, groups.ToArray(), extra ?? NoExtra);
 
-    public bool IsAnonymous => Name == Anonymous.Name;
-
     /// <summary>Adds <c>system:authenticated</c>, as every authenticated Kubernetes user carries it.</summary>
     public UserInfo WithAuthenticatedGroup() =>
         Groups.Contains(AuthenticatedGroup, StringComparer.Ordinal) ? this : this with { Groups = [.. Groups, AuthenticatedGroup] };

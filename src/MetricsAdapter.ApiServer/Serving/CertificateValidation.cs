@@ -18,7 +18,6 @@ public static class CertificateValidation
         X509Certificate2Collection roots,
         string? requiredUsage,
         DateTimeOffset now,
-        IEnumerable<X509Certificate2>? intermediates,
         out string? error)
     {
         ArgumentNullException.ThrowIfNull(leaf);
@@ -35,14 +34,6 @@ public static class CertificateValidation
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = now.UtcDateTime;
         chain.ChainPolicy.VerificationTimeIgnored = false;
-        if (intermediates is not null)
-        {
-            foreach (var intermediate in intermediates)
-            {
-                chain.ChainPolicy.ExtraStore.Add(intermediate);
-            }
-        }
-
         if (requiredUsage is not null)
         {
             chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(requiredUsage));

@@ -78,7 +78,7 @@ public static class DevelopmentCertificates
         var servingName = request.DnsNames.Count > 0 ? request.DnsNames[0]
             : request.IpAddresses.Count > 0 ? request.IpAddresses[0].ToString()
             : "metrics-adapter";
-        using var serving = IssueLeaf(ca, caKey, servingKey, $"CN={servingName}", X509EnhancedKeyUsages.ServerAuth, names.Build(), now);
+        using var serving = IssueLeaf(ca, caKey, servingKey, $"CN={servingName}", CertificateValidation.ServerAuthUsage, names.Build(), now);
         WritePem(issued.CaCertFile, ca.ExportCertificatePem(), secret: false);
         WritePem(Path(CaKeyName), caKey.ExportPkcs8PrivateKeyPem(), secret: true);
         WritePem(issued.ServingCertFile, serving.ExportCertificatePem(), secret: false);
@@ -86,17 +86,7 @@ public static class DevelopmentCertificates
 
         if (request.ClientCommonName is not null)
         {
-            using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var subject = new X500DistinguishedNameBuilder();
-            foreach (var organization in request.ClientOrganizations)
-            {
-                subject.AddOrganizationName(organization);
-            }
-
-            subject.AddCommonName(request.ClientCommonName);
-            using var client = IssueLeaf(ca, caKey, clientKey, subject.Build().Name, X509EnhancedKeyUsages.ClientAuth, null, now);
-            WritePem(issued.ClientCertFile!, client.ExportCertificatePem(), secret: false);
-            WritePem(issued.ClientKeyFile!, clientKey.ExportPkcs8PrivateKeyPem(), secret: true);
+            WriteClient(ca, caKey, request.ClientCommonName, request.ClientOrganizations, issued.ClientCertFile!, issued.ClientKeyFile!, now);
         }
 
         return issued with { Reused = false };
@@ -112,20 +102,10 @@ public static class DevelopmentCertificates
         var caCertFile = System.IO.Path.Combine(caDirectory, CaCertName);
         using var ca = X509Certificate2.CreateFromPemFile(caCertFile, System.IO.Path.Combine(caDirectory, CaKeyName));
         using var caKey = ca.GetECDsaPrivateKey() ?? throw new InvalidDataException($"{caDirectory} does not hold an ECDSA CA key");
-        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var subject = new X500DistinguishedNameBuilder();
-        foreach (var organization in groups)
-        {
-            subject.AddOrganizationName(organization);
-        }
-
-        subject.AddCommonName(commonName);
-        using var client = IssueLeaf(ca, caKey, clientKey, subject.Build().Name, X509EnhancedKeyUsages.ClientAuth, null, now);
         Directory.CreateDirectory(outputDirectory);
         var certFile = System.IO.Path.Combine(outputDirectory, ClientCertName);
         var keyFile = System.IO.Path.Combine(outputDirectory, ClientKeyName);
-        WritePem(certFile, client.ExportCertificatePem(), secret: false);
-        WritePem(keyFile, clientKey.ExportPkcs8PrivateKeyPem(), secret: true);
+        WriteClient(ca, caKey, commonName, groups, certFile, keyFile, now);
         return new IssuedCertificates(caCertFile, string.Empty, string.Empty, certFile, keyFile, Reused: false);
     }
 
@@ -168,7 +148,7 @@ public static class DevelopmentCertificates
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
         request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(X509EnhancedKeyUsages.ServerAuth)], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(CertificateValidation.ServerAuthUsage)], false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));
     }
@@ -213,7 +193,7 @@ public static class DevelopmentCertificates
             var roots = CertificateValidation.LoadBundle(files.CaCertFile);
             using var serving = X509Certificate2.CreateFromPemFile(files.ServingCertFile, files.ServingKeyFile);
             var renewBy = now + RenewBefore;
-            if (!CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, renewBy, null, out _))
+            if (!CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, renewBy, out _))
             {
                 return false;
             }
@@ -221,7 +201,7 @@ public static class DevelopmentCertificates
             if (files.ClientCertFile is not null)
             {
                 using var client = X509Certificate2.CreateFromPemFile(files.ClientCertFile, files.ClientKeyFile);
-                if (!CertificateValidation.Verify(client, roots, CertificateValidation.ClientAuthUsage, renewBy, null, out _)
+                if (!CertificateValidation.Verify(client, roots, CertificateValidation.ClientAuthUsage, renewBy, out _)
                     || !string.Equals(client.GetNameInfo(X509NameType.SimpleName, false), request.ClientCommonName, StringComparison.Ordinal))
                 {
                     return false;
@@ -239,6 +219,23 @@ public static class DevelopmentCertificates
         }
     }
 
+    /// <summary>Issues a client certificate (organizations are Kubernetes groups) from the CA and writes it with its key.</summary>
+    private static void WriteClient(
+        X509Certificate2 ca, ECDsa caKey, string commonName, IReadOnlyList<string> organizations, string certFile, string keyFile, DateTimeOffset now)
+    {
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        foreach (var organization in organizations)
+        {
+            subject.AddOrganizationName(organization);
+        }
+
+        subject.AddCommonName(commonName);
+        using var client = IssueLeaf(ca, caKey, clientKey, subject.Build().Name, CertificateValidation.ClientAuthUsage, null, now);
+        WritePem(certFile, client.ExportCertificatePem(), secret: false);
+        WritePem(keyFile, clientKey.ExportPkcs8PrivateKeyPem(), secret: true);
+    }
+
     private static void WritePem(string path, string pem, bool secret)
     {
         var temporary = path + ".tmp";
@@ -249,11 +246,5 @@ public static class DevelopmentCertificates
         }
 
         File.Move(temporary, path, overwrite: true);
-    }
-
-    private static class X509EnhancedKeyUsages
-    {
-        public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
-        public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
     }
 }

@@ -36,17 +36,8 @@ public static class StatusErrors
         Failure(415, "UnsupportedMediaType",
             $"the body must be {expected}, not \"{Printable(contentType ?? "(none)")}\"");
 
-    public static KubernetesStatus RequestUriTooLong(int limit) =>
-        Failure(414, "RequestURITooLong", $"the request URI is longer than the limit of {limit} bytes");
-
     public static KubernetesStatus InternalError(string message) =>
         Failure(500, "InternalError", $"Internal error occurred: {message}");
-
-    public static KubernetesStatus ServiceUnavailable(string message, int? retryAfterSeconds = null) =>
-        Failure(503, "ServiceUnavailable", message,
-            retryAfterSeconds is null ? null : new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
-
-    public static KubernetesStatus Timeout(string message) => Failure(504, "Timeout", message);
 
     private static KubernetesStatus Failure(int code, string reason, string message, StatusDetails? details = null) => new()
     {

@@ -7,9 +7,6 @@ namespace MetricsAdapter.ApiServer.Status;
 /// <summary>Writes Status objects as HTTP responses: the code from the Status, JSON body, no caching.</summary>
 public static class StatusResponses
 {
-    /// <summary>An endpoint result carrying a Status.</summary>
-    public static IResult ToResult(this KubernetesStatus status) => new StatusResult(status);
-
     /// <summary>Writes <paramref name="status"/> unless the response has already started.</summary>
     public static Task WriteStatusAsync(this HttpResponse response, KubernetesStatus status)
     {
@@ -24,16 +21,5 @@ public static class StatusResponses
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-cache, private";
         return JsonSerializer.SerializeAsync(response.Body, status, ApiMachineryJsonContext.Wire.KubernetesStatus, response.HttpContext.RequestAborted);
-    }
-
-    private sealed class StatusResult(KubernetesStatus status) : IResult, IStatusCodeHttpResult
-    {
-        public int? StatusCode => status.Code;
-
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            ArgumentNullException.ThrowIfNull(httpContext);
-            return httpContext.Response.WriteStatusAsync(status);
-        }
     }
 }

@@ -88,7 +88,8 @@ public sealed record SelectorRequirement(string Key, SelectorOperator Operator, 
         _ => Key,
     };
 
-    private static bool TryParseInteger(string text, out long value) =>
+    /// <summary>The integer operand rule of <c>gt</c> and <c>lt</c>: an optionally signed decimal <see cref="long"/>.</summary>
+    internal static bool TryParseInteger(string? text, out long value) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 }
 
@@ -111,8 +112,6 @@ public sealed class LabelSelector
 
     /// <summary>The requirements, sorted by key (stable for equal keys).</summary>
     public IReadOnlyList<SelectorRequirement> Requirements { get; }
-
-    public bool IsEverything => Requirements.Count == 0;
 
     /// <summary>Parses selector text; null, empty or blank text selects everything.</summary>
     /// <exception cref="FormatException">The text is not a valid selector; the message says where and why.</exception>
@@ -293,7 +292,7 @@ public sealed class LabelSelector
             }
 
             if (op is SelectorOperator.GreaterThan or SelectorOperator.LessThan
-                && !long.TryParse(values.Min, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                && !SelectorRequirement.TryParseInteger(values.Min, out _))
             {
                 error = $"for 'gt', 'lt' operators the value must be an integer, not \"{values.Min}\" (key \"{key}\")";
                 return false;

@@ -160,21 +160,15 @@ public readonly struct Quantity : IEquatable<Quantity>, IComparable<Quantity>
     }
 
     /// <summary>What the HPA reads: <c>ceil(value × 1000)</c>, saturating at the range of <see cref="long"/>.</summary>
-    public long MilliValue()
-    {
-        var (quotient, remainder) = ScaleTo(_mantissa, _exponent, -3);
-        if (remainder.Sign > 0)
-        {
-            quotient += 1;
-        }
-
-        return Saturate(quotient);
-    }
+    public long MilliValue() => CeilingAt(-3);
 
     /// <summary><c>ceil(value)</c>, saturating at the range of <see cref="long"/>.</summary>
-    public long Value()
+    public long Value() => CeilingAt(0);
+
+    /// <summary><c>ceil(value × 10^−exponent)</c>, saturating at the range of <see cref="long"/>.</summary>
+    private long CeilingAt(int exponent)
     {
-        var (quotient, remainder) = ScaleTo(_mantissa, _exponent, 0);
+        var (quotient, remainder) = ScaleTo(_mantissa, _exponent, exponent);
         if (remainder.Sign > 0)
         {
             quotient += 1;

@@ -22,9 +22,9 @@ public sealed class DevelopmentCertificatesTests : IDisposable
         using var serving = X509Certificate2.CreateFromPemFile(issued.ServingCertFile, issued.ServingKeyFile);
         using var client = X509Certificate2.CreateFromPemFile(issued.ClientCertFile!, issued.ClientKeyFile);
 
-        Assert.True(CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, _now, null, out _));
-        Assert.False(CertificateValidation.Verify(serving, roots, CertificateValidation.ClientAuthUsage, _now, null, out _));
-        Assert.True(CertificateValidation.Verify(client, roots, CertificateValidation.ClientAuthUsage, _now, null, out _));
+        Assert.True(CertificateValidation.Verify(serving, roots, CertificateValidation.ServerAuthUsage, _now, out _));
+        Assert.False(CertificateValidation.Verify(serving, roots, CertificateValidation.ClientAuthUsage, _now, out _));
+        Assert.True(CertificateValidation.Verify(client, roots, CertificateValidation.ClientAuthUsage, _now, out _));
         Assert.Contains("metrics-adapter.metrics-adapter.svc", serving.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
         if (!OperatingSystem.IsWindows())
         {
@@ -54,8 +54,8 @@ public sealed class DevelopmentCertificatesTests : IDisposable
         var foreign = DevelopmentCertificates.Issue(Request() with { OutputDirectory = other.Path }, _now);
         using var client = X509Certificate2.CreateFromPemFile(issued.ClientCertFile!, issued.ClientKeyFile);
 
-        Assert.False(CertificateValidation.Verify(client, CertificateValidation.LoadBundle(issued.CaCertFile), null, _now.AddYears(2), null, out var expired));
-        Assert.False(CertificateValidation.Verify(client, CertificateValidation.LoadBundle(foreign.CaCertFile), null, _now, null, out var untrusted));
+        Assert.False(CertificateValidation.Verify(client, CertificateValidation.LoadBundle(issued.CaCertFile), null, _now.AddYears(2), out var expired));
+        Assert.False(CertificateValidation.Verify(client, CertificateValidation.LoadBundle(foreign.CaCertFile), null, _now, out var untrusted));
         Assert.False(string.IsNullOrEmpty(expired));
         Assert.False(string.IsNullOrEmpty(untrusted));
     }
