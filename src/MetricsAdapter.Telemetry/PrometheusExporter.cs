@@ -125,6 +125,12 @@ public sealed class PrometheusExporter : IDisposable
         private readonly Dictionary<int, List<Series>> _byHash = [];
         private readonly List<Series> _series = [];
         private readonly double[] _boundaries;
+
+        // A histogram's sample names and bucket labels never change: built once, not on every scrape.
+        private readonly string _bucketName;
+        private readonly string _sumName;
+        private readonly string _countName;
+        private readonly string[] _boundaryLabels;
         private readonly int _maxSeries;
         private readonly bool _observable;
         private readonly Aggregation _aggregation;
@@ -137,6 +143,8 @@ public sealed class PrometheusExporter : IDisposable
             Help = instrument.Description ?? instrument.Name;
             _aggregation = aggregation;
             _boundaries = boundaries;
+            (_bucketName, _sumName, _countName) = (metricName + "_bucket", metricName + "_sum", metricName + "_count");
+            _boundaryLabels = Array.ConvertAll(boundaries, PrometheusNames.FormatValue);
             _maxSeries = maxSeries;
             _observable = instrument.IsObservable;
         }
@@ -255,12 +263,12 @@ public sealed class PrometheusExporter : IDisposable
                     for (var i = 0; i < _boundaries.Length; i++)
                     {
                         cumulative += series.Buckets![i];
-                        AppendSample(output, MetricName + "_bucket", series.LabelText, PrometheusNames.FormatValue(_boundaries[i]), cumulative);
+                        AppendSample(output, _bucketName, series.LabelText, _boundaryLabels[i], cumulative);
                     }
 
-                    AppendSample(output, MetricName + "_bucket", series.LabelText, "+Inf", series.Count);
-                    AppendSample(output, MetricName + "_sum", series.LabelText, null, series.Value);
-                    AppendSample(output, MetricName + "_count", series.LabelText, null, series.Count);
+                    AppendSample(output, _bucketName, series.LabelText, "+Inf", series.Count);
+                    AppendSample(output, _sumName, series.LabelText, null, series.Value);
+                    AppendSample(output, _countName, series.LabelText, null, series.Count);
                 }
             }
         }

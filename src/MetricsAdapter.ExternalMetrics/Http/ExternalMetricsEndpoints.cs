@@ -68,7 +68,7 @@ public static class ExternalMetricsEndpoints
     private static async Task ServeMetricValues(HttpContext context)
     {
         var request = context.Request;
-        if (ValidateReadRequest(request, ListQuery) is { } invalid)
+        if (ValidateReadRequest(request, ListQuery, out var pretty) is { } invalid)
         {
             await context.Response.WriteStatusAsync(invalid);
             return;
@@ -89,7 +89,6 @@ public static class ExternalMetricsEndpoints
             return;
         }
 
-        _ = KubernetesRequests.TryReadPretty(request, out var pretty, out _);
         var provider = context.RequestServices.GetRequiredService<IExternalMetricsProvider>();
         var result = await provider.GetExternalMetricAsync(@namespace, selector, metric, context.RequestAborted);
         if (!result.IsMetricKnown)
@@ -116,7 +115,7 @@ public static class ExternalMetricsEndpoints
 
     private static Task ServeDocument<T>(HttpContext context, T document, JsonTypeInfo<T> typeInfo)
     {
-        if (ValidateReadRequest(context.Request, DocumentQuery) is { } invalid)
+        if (ValidateReadRequest(context.Request, DocumentQuery, out _) is { } invalid)
         {
             return context.Response.WriteStatusAsync(invalid);
         }
@@ -124,13 +123,14 @@ public static class ExternalMetricsEndpoints
         return WriteJsonAsync(context.Response, document, typeInfo);
     }
 
-    /// <summary>The shared checks of a read: method, Accept, query parameters and their values.</summary>
-    internal static KubernetesStatus? ValidateReadRequest(HttpRequest request, IReadOnlyCollection<string> allowedQuery)
+    /// <summary>The shared checks of a read: method, Accept, query parameters and their values (<c>?pretty</c> read once).</summary>
+    internal static KubernetesStatus? ValidateReadRequest(HttpRequest request, IReadOnlyCollection<string> allowedQuery, out bool pretty)
     {
+        pretty = false;
         return KubernetesRequests.RequireGet(request)
             ?? KubernetesRequests.RequireKnownQuery(request, allowedQuery)
             ?? KubernetesRequests.RequireJsonAcceptable(request)
-            ?? (KubernetesRequests.TryReadPretty(request, out _, out var prettyError) ? null : prettyError)
+            ?? (KubernetesRequests.TryReadPretty(request, out pretty, out var prettyError) ? null : prettyError)
             ?? (KubernetesRequests.TryReadTimeout(request, out _, out var timeoutError) ? null : timeoutError);
     }
 

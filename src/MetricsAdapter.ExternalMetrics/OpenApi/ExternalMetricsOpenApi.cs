@@ -44,7 +44,7 @@ public static class ExternalMetricsOpenApi
 
     private static Task Serve(HttpContext context, Func<Documents, Document> select)
     {
-        if (ExternalMetricsEndpoints.ValidateReadRequest(context.Request, Query) is { } invalid)
+        if (ExternalMetricsEndpoints.ValidateReadRequest(context.Request, Query, out _) is { } invalid)
         {
             return ApiServer.Status.StatusResponses.WriteStatusAsync(context.Response, invalid);
         }

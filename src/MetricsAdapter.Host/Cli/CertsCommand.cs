@@ -38,7 +38,7 @@ internal static class CertsCommand
         generate.SetAction(async (parse, cancellationToken) =>
         {
             var addresses = new List<IPAddress>();
-            foreach (var text in Split(parse.GetValue(ip)))
+            foreach (var text in CliValues.SplitList(parse.GetValue(ip)))
             {
                 if (!IPAddress.TryParse(text, out var address))
                 {
@@ -67,10 +67,10 @@ internal static class CertsCommand
             var issued = DevelopmentCertificates.Issue(
                 new CertificateRequestSet(
                     parse.GetValue(outDir)!.FullName,
-                    Split(parse.GetValue(dns)).ToArray(),
+                    CliValues.SplitList(parse.GetValue(dns)),
                     addresses,
                     parse.GetValue(clientName),
-                    Split(parse.GetValue(clientGroups)).ToArray()),
+                    CliValues.SplitList(parse.GetValue(clientGroups))),
                 TimeProvider.System.GetUtcNow());
             await Console.Out.WriteLineAsync($"{(issued.Reused ? "kept" : "issued")}: {issued.CaCertFile}, {issued.ServingCertFile}, {issued.ServingKeyFile}"
                 + (issued.ClientCertFile is null ? string.Empty : $", {issued.ClientCertFile}, {issued.ClientKeyFile}"));
@@ -90,7 +90,4 @@ internal static class CertsCommand
 
         return new Command("certs", "Certificates for local runs and for clusters without cert-manager.") { generate };
     }
-
-    private static IEnumerable<string> Split(string[]? values) =>
-        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

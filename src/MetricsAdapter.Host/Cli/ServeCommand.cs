@@ -90,10 +90,10 @@ internal static class ServeCommand
                 JsonLogs = parse.GetValue(logFormat) == "json",
                 ClientCaFile = parse.GetValue(clientCa),
                 RequestHeaderClientCaFile = parse.GetValue(proxyCa),
-                RequestHeaderAllowedNames = SplitList(parse.GetValue(proxyNames)),
+                RequestHeaderAllowedNames = CliValues.SplitList(parse.GetValue(proxyNames)),
                 AnonymousAuth = parse.GetValue(anonymous),
-                AlwaysAllowGroups = SplitList(parse.GetValue(allowGroups)),
-                AlwaysAllowPaths = SplitList(parse.GetValue(allowPaths)),
+                AlwaysAllowGroups = CliValues.SplitList(parse.GetValue(allowGroups)),
+                AlwaysAllowPaths = CliValues.SplitList(parse.GetValue(allowPaths)),
                 Kubeconfig = parse.GetValue(kubeconfig),
                 AuthenticationSkipLookup = parse.GetValue(skipLookup),
                 SidecarImage = parse.GetValue(sidecarImage),
@@ -105,7 +105,4 @@ internal static class ServeCommand
         });
         return command;
     }
-
-    private static string[] SplitList(string[]? values) =>
-        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
 }

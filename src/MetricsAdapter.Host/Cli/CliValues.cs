@@ -1,0 +1,9 @@
+namespace MetricsAdapter.Host.Cli;
+
+/// <summary>How list options are read, the Kubernetes way: repeatable, and each value comma-separated.</summary>
+internal static class CliValues
+{
+    /// <summary>Every item of every value, trimmed, empty items dropped: <c>--x a,b --x c</c> is a, b, c.</summary>
+    public static string[] SplitList(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+}
