@@ -40,3 +40,25 @@ hey_latency() {
   [[ "$codes" == "[200]" ]] || { echo "non-200 answers from $url: $codes" >&2; exit 1; }
   awk '/Requests\/sec/ {rps=$2} / 50% in / {p50=$3*1000} / 99% in / {p99=$3*1000} END {printf "%.1f %.2f %.2f\n", rps, p50, p99}' <<<"$report"
 }
+
+# bench_compare DURATION OFFERED WORKERS LUA [HEY_ARGS...]: for the caller's `targets` (name -> URL) and `order`
+# (empty first), throughput as two alternating wrk rounds of DURATION per target, averaged so drift affects all
+# alike, then latency with hey at OFFERED req/s from WORKERS workers; prints the table, ratios against `empty`.
+bench_compare() {
+  local duration="$1" offered="$2" workers="$3" lua="$4"; shift 4
+  local -A rps=()
+  local round name measured achieved p50 p99 ratio
+  for round in 1 2; do
+    for name in "${order[@]}"; do
+      measured=$(wrk_rps "${targets[$name]}" "$duration" "$lua")
+      rps[$name]=$(awk -v a="${rps[$name]:-0}" -v b="$measured" -v r="$round" 'BEGIN {printf "%.0f", (a*(r-1)+b)/r}')
+    done
+  done
+
+  printf "\n| target | wrk req/s | ratio to empty | hey req/s (%s offered) | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n" "$offered"
+  for name in "${order[@]}"; do
+    read -r achieved p50 p99 < <(hey_latency "${targets[$name]}" "$duration" "$offered" "$workers" "$@")
+    ratio=$(awk -v a="${rps[$name]}" -v b="${rps[empty]}" 'BEGIN {printf "%.1f%%", 100*a/b}')
+    printf "| %s | %s | %s | %s | %s | %s |\n" "$name" "${rps[$name]}" "$ratio" "$achieved" "$p50" "$p99"
+  done
+}

@@ -21,17 +21,4 @@ for name in "${order[@]}"; do
   wrk_rps "${targets[$name]}" 10s >/dev/null
 done
 
-declare -A rps
-for round in 1 2; do
-  for name in "${order[@]}"; do
-    measured=$(wrk_rps "${targets[$name]}" "$duration")
-    rps[$name]=$(awk -v a="${rps[$name]:-0}" -v b="$measured" -v r="$round" 'BEGIN {printf "%.0f", (a*(r-1)+b)/r}')
-  done
-done
-
-printf "\n| target | wrk req/s | ratio to empty | hey req/s (1000 offered) | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n"
-for name in "${order[@]}"; do
-  read -r achieved p50 p99 < <(hey_latency "${targets[$name]}" "$duration" 1000 20)
-  ratio=$(awk -v a="${rps[$name]}" -v b="${rps[empty]}" 'BEGIN {printf "%.1f%%", 100*a/b}')
-  printf "| %s | %s | %s | %s | %s | %s |\n" "$name" "${rps[$name]}" "$ratio" "$achieved" "$p50" "$p99"
-done
+bench_compare "$duration" 1000 20 ""

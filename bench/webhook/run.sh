@@ -8,7 +8,6 @@ duration="${BENCH_DURATION:-15s}"
 body="$bench_root/samples/admission-review.json"
 lua="$bench_out/post.lua"
 bench_start 0
-mkdir -p "$bench_out"
 cat > "$lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -25,17 +24,4 @@ curl -skf -X POST -H 'Content-Type: application/json' --data-binary "@$body" "${
   || { echo "the webhook did not answer with a patch" >&2; exit 1; }
 for name in "${order[@]}"; do wrk_rps "${targets[$name]}" 10s "$lua" >/dev/null; done
 
-declare -A rps
-for round in 1 2; do
-  for name in "${order[@]}"; do
-    measured=$(wrk_rps "${targets[$name]}" "$duration" "$lua")
-    rps[$name]=$(awk -v a="${rps[$name]:-0}" -v b="$measured" -v r="$round" 'BEGIN {printf "%.0f", (a*(r-1)+b)/r}')
-  done
-done
-
-printf "\n| target | wrk req/s | ratio to empty | hey req/s (500 offered) | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n"
-for name in "${order[@]}"; do
-  read -r achieved p50 p99 < <(hey_latency "${targets[$name]}" "$duration" 500 2 -m POST -T application/json -D "$body")
-  ratio=$(awk -v a="${rps[$name]}" -v b="${rps[empty]}" 'BEGIN {printf "%.1f%%", 100*a/b}')
-  printf "| %s | %s | %s | %s | %s | %s |\n" "$name" "${rps[$name]}" "$ratio" "$achieved" "$p50" "$p99"
-done
+bench_compare "$duration" 500 2 "$lua" -m POST -T application/json -D "$body"
