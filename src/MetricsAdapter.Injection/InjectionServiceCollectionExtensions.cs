@@ -27,6 +27,11 @@ public static class InjectionServiceCollectionExtensions
             sp.GetRequiredService<SidecarInjector>(),
             sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
         services.AddSingleton<WebhookTelemetry>();
+        services.AddSingleton(sp => new WebhookServices(
+            sp.GetRequiredService<SidecarInjectionWebhook>(),
+            sp.GetRequiredService<WebhookTelemetry>(),
+            sp.GetRequiredService<IOptions<InjectionOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

@@ -1,5 +1,6 @@
-using System.Text.Json;
+using System.Text;
 using MetricsAdapter.Injection.Admission;
+using MetricsAdapter.Injection.Json;
 using MetricsAdapter.Injection.Policy;
 
 namespace MetricsAdapter.Injection.Tests;
@@ -10,7 +11,7 @@ public sealed class InjectionPolicyTests
 
     private static AdmissionRequest Request(string podJson, string operation = "CREATE", string ns = "shop") =>
         new(AdmissionReviewReader.V1, "u", operation, ns, string.Empty, new GroupVersionKind(string.Empty, "v1", "Pod"), "pods", string.Empty, false,
-            JsonDocument.Parse(podJson).RootElement.Clone());
+            SparseDocument.Parse(Encoding.UTF8.GetBytes(podJson), IndexPaths.ThisLevel).Root);
 
     [Theory]
     [InlineData("""{"metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"name":"c"}]}}""", null)]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MetricsAdapter.Injection.Json;
 using MetricsAdapter.Injection.Patch;
 using MetricsAdapter.Testing;
 
@@ -91,14 +92,18 @@ public sealed class JsonPatchTests
     /// Property: editing a <see cref="JsonView"/> of a parsed document (untouched parts stay raw) and diffing it
     /// against the raw original gives a patch that applies back exactly, the same as diffing fully parsed nodes.
     /// </summary>
-    [Fact]
-    public void Diff_ViewsWithRawParts_MatchFullyParsedDiff()
+    /// <remarks>Both ways a document is indexed: all up front, and only the root with the rest on demand.</remarks>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Diff_ViewsWithRawParts_MatchFullyParsedDiff(bool indexAll)
     {
         var random = new Random(1904);
         for (var i = 0; i < 1000; i++)
         {
             var original = RandomObject(random, depth: 0);
-            var element = System.Text.Json.JsonDocument.Parse(original.ToJsonString()).RootElement.Clone();
+            using var document = SparseDocument.Parse(System.Text.Encoding.UTF8.GetBytes(original.ToJsonString()), indexAll ? IndexPaths.All : IndexPaths.ThisLevel);
+            var element = document.Root;
             var view = JsonView.OpenObject(element);
             EditView(random, view, depth: 0);
             var desired = JsonNode.Parse(view.ToJsonString());
@@ -115,7 +120,8 @@ public sealed class JsonPatchTests
     [Fact]
     public void Diff_UntouchedRawParts_AreNotInThePatch()
     {
-        var element = System.Text.Json.JsonDocument.Parse("""{"metadata":{"labels":{"a":"1"}},"spec":{"containers":[{"name":"app","ports":[1,2]}],"volumes":[{"name":"v"}]}}""").RootElement;
+        using var document = SparseDocument.Parse("""{"metadata":{"labels":{"a":"1"}},"spec":{"containers":[{"name":"app","ports":[1,2]}],"volumes":[{"name":"v"}]}}"""u8.ToArray(), IndexPaths.ThisLevel);
+        var element = document.Root;
         var view = JsonView.OpenObject(element);
         JsonView.EditObject(view, "spec")!["initContainers"] = new JsonArray(new JsonObject { ["name"] = "sidecar" });
 

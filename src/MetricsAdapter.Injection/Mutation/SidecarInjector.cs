@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetricsAdapter.Injection.Json;
 using MetricsAdapter.Injection.Patch;
 using MetricsAdapter.Injection.Policy;
 
@@ -31,11 +33,12 @@ public sealed class SidecarInjector(InjectionOptions options)
 {
     public const string SidecarPortName = "ma-predictor";
 
-    // Pods of one Deployment share a target: build each sidecar once, as parsed JSON that every patch can share
-    // (read-only). Bounded; starts over when full.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<InjectionTarget, (JsonElement Sidecar, string Status)> _built = new();
+    // Pods of one Deployment share a target: build each sidecar once, as a fully indexed document that every patch
+    // can share (only read, so safe across threads). Bounded; starts over when full (the documents' pooled rows are
+    // then left to the garbage collector, since reviews in flight may still read them).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<InjectionTarget, (SparseElement Sidecar, string Status)> _built = new();
 
-    public JsonObject Inject(JsonElement pod, InjectionTarget target)
+    public JsonObject Inject(SparseElement pod, InjectionTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
         var desired = JsonView.OpenObject(pod);
@@ -75,7 +78,7 @@ public sealed class SidecarInjector(InjectionOptions options)
         return desired;
     }
 
-    private (JsonElement Sidecar, string Status) Built(InjectionTarget target)
+    private (SparseElement Sidecar, string Status) Built(InjectionTarget target)
     {
         if (_built.TryGetValue(target, out var built))
         {
@@ -87,7 +90,7 @@ public sealed class SidecarInjector(InjectionOptions options)
             _built.Clear();
         }
 
-        built = (JsonDocument.Parse(Sidecar(target).ToJsonString()).RootElement.Clone(), Status(target));
+        built = (SparseDocument.Parse(Encoding.UTF8.GetBytes(Sidecar(target).ToJsonString()), IndexPaths.All).Root, Status(target));
         _built.TryAdd(target, built);
         return built;
     }

@@ -126,7 +126,7 @@ public static class JsonPatch
     /// <paramref name="original"/>, so it holds the same members in the same order, then any new ones. Walks both
     /// together without copying member lists; false (nothing emitted) when the shapes do not line up.
     /// </summary>
-    private static bool TryDiffOpened(JsonElement original, JsonObject desired, string path, List<JsonPatchOperation> operations)
+    private static bool TryDiffOpened(MetricsAdapter.Injection.Json.SparseElement original, JsonObject desired, string path, List<JsonPatchOperation> operations)
     {
         var count = desired.Count;
         var index = 0;

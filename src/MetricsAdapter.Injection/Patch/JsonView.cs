@@ -1,14 +1,13 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using MetricsAdapter.Injection.Json;
 
 namespace MetricsAdapter.Injection.Patch;
 
 /// <summary>
-/// A copy-on-write view of a parsed document as a <see cref="JsonNode"/> tree. Objects and arrays that nobody edits
-/// stay as the parser produced them (a <see cref="JsonValue"/> holding the <see cref="JsonElement"/>); editing a path
+/// A copy-on-write view of a parsed document as a <see cref="JsonNode"/> tree. Values that nobody edits stay as the
+/// parser produced them (a <see cref="JsonValue"/> holding the <see cref="SparseElement"/>); editing a path
 /// opens just that path, one level at a time, into ordinary <see cref="JsonObject"/>s and <see cref="JsonArray"/>s.
 /// </summary>
 /// <remarks>
@@ -21,16 +20,15 @@ public static class JsonView
 {
     private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<RawJson> RawJsonInfo = RawJsonContext.Default.RawJson;
 
-    /// <summary>A node for <paramref name="element"/>: objects and arrays stay unparsed until opened.</summary>
-    public static JsonNode? Wrap(JsonElement element) => element.ValueKind switch
+    /// <summary>A node for <paramref name="element"/>: it stays as received (and is written as its bytes) until opened.</summary>
+    public static JsonNode? Wrap(SparseElement element) => element.ValueKind switch
     {
-        JsonValueKind.Object or JsonValueKind.Array => JsonValue.Create(new RawJson(element), RawJsonInfo),
         JsonValueKind.Null or JsonValueKind.Undefined => null,
-        _ => JsonValue.Create(element),
+        _ => JsonValue.Create(new RawJson(element), RawJsonInfo),
     };
 
     /// <summary>An editable object whose members are views of <paramref name="element"/>'s members.</summary>
-    public static JsonObject OpenObject(JsonElement element)
+    public static JsonObject OpenObject(SparseElement element)
     {
         var opened = new JsonObject();
         foreach (var member in element.EnumerateObject())
@@ -42,7 +40,7 @@ public static class JsonView
     }
 
     /// <summary>An editable array whose items are views of <paramref name="element"/>'s items.</summary>
-    public static JsonArray OpenArray(JsonElement element)
+    public static JsonArray OpenArray(SparseElement element)
     {
         var opened = new JsonArray();
         foreach (var item in element.EnumerateArray())
@@ -62,7 +60,7 @@ public static class JsonView
     /// <summary>As <see cref="EditObject"/>, for arrays.</summary>
     public static JsonArray? EditArray(JsonObject parent, string key) => Edit(parent, key, JsonValueKind.Array, OpenArray);
 
-    private static TNode? Edit<TNode>(JsonObject parent, string key, JsonValueKind kind, Func<JsonElement, TNode> open)
+    private static TNode? Edit<TNode>(JsonObject parent, string key, JsonValueKind kind, Func<SparseElement, TNode> open)
         where TNode : JsonNode
     {
         ArgumentNullException.ThrowIfNull(parent);
@@ -79,55 +77,34 @@ public static class JsonView
         }
     }
 
-    /// <summary>The parsed element behind a node that has not been opened (any kind), if it is one.</summary>
-    public static bool TryGetElement(JsonNode? node, out JsonElement element)
+    /// <summary>The received value behind a node that has not been opened (any kind), if it is one.</summary>
+    public static bool TryGetElement(JsonNode? node, out SparseElement element)
     {
-        if (node is JsonValue value)
+        if (node is JsonValue value && value.TryGetValue<RawJson>(out var raw))
         {
-            if (value.TryGetValue<RawJson>(out var raw))
-            {
-                element = raw.Element;
-                return true;
-            }
-
-            if (value.TryGetValue(out element))
-            {
-                return true;
-            }
+            element = raw.Element;
+            return true;
         }
 
         element = default;
         return false;
     }
 
-    /// <summary>Whether two elements are the very same bytes of the same parse: equal without looking inside.</summary>
-    public static bool AreSame(JsonElement left, JsonElement right)
-    {
-        if (left.ValueKind != right.ValueKind)
-        {
-            return false;
-        }
-
-        var a = JsonMarshal.GetRawUtf8Value(left);
-        var b = JsonMarshal.GetRawUtf8Value(right);
-        return a.Length == b.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b));
-    }
-
-    /// <summary>An unopened object or array inside a node tree; it serialises as the original JSON.</summary>
+    /// <summary>An unopened value inside a node tree; it serialises as the bytes received.</summary>
     [JsonConverter(typeof(RawJsonConverter))]
-    internal readonly record struct RawJson(JsonElement Element);
+    internal readonly record struct RawJson(SparseElement Element);
 
     internal sealed class RawJsonConverter : JsonConverter<RawJson>
     {
         public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            new(JsonElement.ParseValue(ref reader));
+            throw new NotSupportedException("a view of a received document is written, never read back into one");
 
         public override void Write(Utf8JsonWriter writer, RawJson value, JsonSerializerOptions options)
         {
             ArgumentNullException.ThrowIfNull(writer);
 
-            // The bytes came out of a successful parse: copy them as they are.
-            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value.Element), skipInputValidation: true);
+            // The bytes passed the document's validating pass: copy them as they are.
+            writer.WriteRawValue(value.Element.Utf8.Span, skipInputValidation: true);
         }
     }
 }
@@ -138,9 +115,9 @@ internal sealed partial class RawJsonContext : JsonSerializerContext;
 /// <summary>A side of a comparison: a parsed element or a node; the diff treats both alike.</summary>
 internal readonly struct JsonSide
 {
-    private readonly JsonElement _element;
+    private readonly SparseElement _element;
 
-    private JsonSide(JsonElement element, JsonNode? node, bool isElement)
+    private JsonSide(SparseElement element, JsonNode? node, bool isElement)
     {
         _element = element;
         Node = node;
@@ -151,12 +128,12 @@ internal readonly struct JsonSide
 
     public JsonNode? Node { get; }
 
-    public JsonElement Element => _element;
+    public SparseElement Element => _element;
 
     public static JsonSide Of(JsonNode? node) =>
         JsonView.TryGetElement(node, out var element) ? new JsonSide(element, node, true) : new JsonSide(default, node, false);
 
-    public static JsonSide Of(JsonElement element) => new(element, null, true);
+    public static JsonSide Of(SparseElement element) => new(element, null, true);
 
     public JsonValueKind Kind => IsElement ? _element.ValueKind : Node switch
     {
@@ -166,7 +143,10 @@ internal readonly struct JsonSide
         _ => Node.GetValueKind(),
     };
 
-    /// <summary>This side as a node for a patch operation's value (unopened parts serialise as parsed).</summary>
+    /// <summary>A scalar side as an ordinary node that <see cref="JsonNode.DeepEquals"/> understands.</summary>
+    private JsonNode? Scalar() => IsElement ? JsonNode.Parse(_element.Utf8.Span) : Node;
+
+    /// <summary>This side as a node for a patch operation's value (unopened parts serialise as received).</summary>
     public JsonNode? ToNode() => IsElement ? Node ?? JsonView.Wrap(_element) : Node;
 
     public bool TryGetMember(string name, out JsonSide member)
@@ -208,22 +188,35 @@ internal readonly struct JsonSide
         return list;
     }
 
-    public JsonSide[] Items() => IsElement
-        ? _element.EnumerateArray().Select(Of).ToArray()
-        : ((JsonArray)Node!).Select(Of).ToArray();
+    public JsonSide[] Items()
+    {
+        if (!IsElement)
+        {
+            return ((JsonArray)Node!).Select(Of).ToArray();
+        }
+
+        var items = new JsonSide[_element.GetArrayLength()];
+        var index = 0;
+        foreach (var item in _element.EnumerateArray())
+        {
+            items[index++] = Of(item);
+        }
+
+        return items;
+    }
 
     public int MemberCount => IsElement ? _element.GetPropertyCount() : ((JsonObject)Node!).Count;
 
-    /// <summary>Whether both sides are the very same bytes of one parse (see <see cref="JsonView.AreSame"/>).</summary>
+    /// <summary>Whether both sides are the very same bytes of one parse (see <see cref="SparseElement.AreSame"/>).</summary>
     public static bool AreSame(JsonSide left, JsonSide right) =>
-        left.IsElement && right.IsElement && JsonView.AreSame(left._element, right._element);
+        left.IsElement && right.IsElement && SparseElement.AreSame(left._element, right._element);
 
     /// <summary>Deep equality; identical parses compare in constant time.</summary>
     public static bool DeepEquals(JsonSide left, JsonSide right)
     {
         if (left.IsElement && right.IsElement)
         {
-            return AreSame(left, right) || JsonElement.DeepEquals(left._element, right._element);
+            return SparseElement.DeepEquals(left._element, right._element);
         }
 
         if (!left.IsElement && !right.IsElement && left.Node is not JsonObject and not JsonArray && right.Node is not JsonObject and not JsonArray)
@@ -272,7 +265,7 @@ internal readonly struct JsonSide
 
                 return true;
             default:
-                return JsonNode.DeepEquals(left.ToNode(), right.ToNode());
+                return JsonNode.DeepEquals(left.Scalar(), right.Scalar());
         }
     }
 }

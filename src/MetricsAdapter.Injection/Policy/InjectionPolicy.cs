@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MetricsAdapter.Core.Validation;
 using MetricsAdapter.Injection.Admission;
+using MetricsAdapter.Injection.Json;
 using static MetricsAdapter.Injection.JsonRead;
 
 namespace MetricsAdapter.Injection.Policy;
@@ -73,8 +74,8 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         }
 
         var metadata = Member(pod, "metadata");
-        var annotations = metadata is { } m ? Member(m, "annotations") : null;
-        var labels = metadata is { } n ? Member(n, "labels") : null;
+        var annotations = Member(metadata, "annotations");
+        var labels = Member(metadata, "labels");
 
         // A pod's own opt-out wins over its namespace's opt-in.
         if (string.Equals(Text(annotations, PodKeys.Inject), "false", StringComparison.OrdinalIgnoreCase))
@@ -92,7 +93,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         // Re-invocation (reinvocationPolicy: IfNeeded) and retries send our own output back. The container proves
         // an injection; a status annotation alone does not (it is copied along with pod templates).
         var initContainers = Member(spec, "initContainers");
-        if (AllContainers(containers, initContainers).Any(c => Text(c, "name") == options.ContainerName))
+        if (AnyContainer(containers, initContainers, (container, name) => TextEquals(container, "name", name), options.ContainerName))
         {
             return InjectionDecision.Skip(SkipReasons.AlreadyInjected, $"the pod already has container {options.ContainerName}");
         }
@@ -122,9 +123,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         }
 
         // The sidecar listens inside the pod's network namespace: an app already on that port would make one fail.
-        if (AllContainers(containers, initContainers)
-            .SelectMany(c => Member(c, "ports") is { ValueKind: JsonValueKind.Array } ports ? ports.EnumerateArray() : Enumerable.Empty<JsonElement>())
-            .Any(p => Member(p, "containerPort") is { ValueKind: JsonValueKind.Number } port && port.TryGetInt64(out var number) && number == options.Port))
+        if (AnyContainer(containers, initContainers, UsesPort, options.Port))
         {
             return InjectionDecision.Skip(SkipReasons.PortConflict, $"a container already uses port {options.Port}",
                 $"metrics-adapter: not injected: a container already uses the sidecar's port {options.Port}");
@@ -136,7 +135,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         return InjectionDecision.InjectWith(new InjectionTarget(service, port, path, native), warnings);
     }
 
-    private int ResolvePort(JsonElement? annotations, List<string> warnings)
+    private int ResolvePort(SparseElement? annotations, List<string> warnings)
     {
         if (FirstAnnotation(annotations, PortKeys) is not var (key, text))
         {
@@ -152,7 +151,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         return options.DefaultMetricsPort;
     }
 
-    private string ResolvePath(JsonElement? annotations, List<string> warnings)
+    private string ResolvePath(SparseElement? annotations, List<string> warnings)
     {
         if (FirstAnnotation(annotations, PathKeys) is not var (key, text))
         {
@@ -169,7 +168,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
     }
 
     /// <summary>The first of <paramref name="keys"/> the pod annotates (ours before the widespread convention).</summary>
-    private static (string Key, string Text)? FirstAnnotation(JsonElement? annotations, string[] keys)
+    private static (string Key, string Text)? FirstAnnotation(SparseElement? annotations, string[] keys)
     {
         foreach (var key in keys)
         {
@@ -182,10 +181,49 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
         return null;
     }
 
-    private static IEnumerable<JsonElement> AllContainers(JsonElement containers, JsonElement? initContainers) =>
-        containers.EnumerateArray()
-            .Concat(initContainers is { ValueKind: JsonValueKind.Array } init ? init.EnumerateArray() : Enumerable.Empty<JsonElement>())
-            .Where(c => c.ValueKind == JsonValueKind.Object);
+    /// <summary>Whether <paramref name="test"/> holds for any container or init container (objects only).</summary>
+    private static bool AnyContainer<TArgument>(
+        SparseElement containers, SparseElement? initContainers, Func<SparseElement, TArgument, bool> test, TArgument argument)
+    {
+        foreach (var container in containers.EnumerateArray())
+        {
+            if (container.ValueKind == JsonValueKind.Object && test(container, argument))
+            {
+                return true;
+            }
+        }
+
+        if (initContainers is { ValueKind: JsonValueKind.Array } init)
+        {
+            foreach (var container in init.EnumerateArray())
+            {
+                if (container.ValueKind == JsonValueKind.Object && test(container, argument))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool UsesPort(SparseElement container, int port)
+    {
+        if (Member(container, "ports") is not { ValueKind: JsonValueKind.Array } ports)
+        {
+            return false;
+        }
+
+        foreach (var entry in ports.EnumerateArray())
+        {
+            if (Member(entry, "containerPort") is { ValueKind: JsonValueKind.Number } number && number.TryGetInt64(out var value) && value == port)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static string Short(string text) => text.Length <= 24 ? text : text[..24] + "…";
 }

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using MetricsAdapter.Injection.Admission;
+using MetricsAdapter.Injection.Json;
 using MetricsAdapter.Injection.Mutation;
 using MetricsAdapter.Injection.Patch;
 using MetricsAdapter.Injection.Policy;
@@ -38,7 +38,7 @@ public readonly record struct ReviewDeadline(TimeProvider Clock, long? ExpiresAt
 /// </summary>
 public sealed record WebhookOutcome : IDisposable
 {
-    internal JsonDocument? Document { get; init; }
+    internal SparseDocument? Document { get; init; }
 
     internal PooledBufferWriter? PatchBuffer { get; init; }
 
@@ -90,7 +90,7 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
         return Review(request, document, deadline);
     }
 
-    private WebhookOutcome Review(AdmissionRequest request, JsonDocument document, ReviewDeadline deadline)
+    private WebhookOutcome Review(AdmissionRequest request, SparseDocument document, ReviewDeadline deadline)
     {
         PooledBufferWriter? patch = null;
         try
@@ -125,7 +125,7 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
     }
 
     private static WebhookOutcome Answer(
-        AdmissionRequest request, JsonDocument document, InjectionDecision decision, IReadOnlyList<JsonPatchOperation> operations, PooledBufferWriter? patch)
+        AdmissionRequest request, SparseDocument document, InjectionDecision decision, IReadOnlyList<JsonPatchOperation> operations, PooledBufferWriter? patch)
     {
         var response = new AdmissionResponse(
             Allowed: true,
@@ -135,7 +135,7 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
         return new WebhookOutcome { Request = request, Document = document, PatchBuffer = patch, Decision = decision, Response = response, Operations = operations };
     }
 
-    private WebhookOutcome Failure(AdmissionRequest request, JsonDocument document, Exception exception)
+    private WebhookOutcome Failure(AdmissionRequest request, SparseDocument document, Exception exception)
     {
         var audit = AuditAnnotations.Failed(exception is OperationCanceledException ? "timeout" : "internal-error");
         var response = options.OnInternalError == InternalErrorAction.Deny

@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace MetricsAdapter.Injection.Webhook;
 
@@ -44,7 +43,8 @@ public static class WebhookEndpoints
             return;
         }
 
-        var options = context.RequestServices.GetRequiredService<IOptions<InjectionOptions>>().Value;
+        var services = context.RequestServices.GetRequiredService<WebhookServices>();
+        var options = services.Options;
         if (request.ContentLength > options.MaxRequestBytes)
         {
             await response.WriteStatusAsync(StatusErrors.RequestEntityTooLarge(options.MaxRequestBytes));
@@ -62,7 +62,7 @@ public static class WebhookEndpoints
             sizeFeature.MaxRequestBodySize = options.MaxRequestBytes + 1L;
         }
 
-        var deadline = ReviewDeadline.After(timeout, context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestAborted);
+        var deadline = ReviewDeadline.After(timeout, services.Clock, context.RequestAborted);
 
         // The body is reviewed where Kestrel received it (no copy); it is released once the answer is written.
         var reader = request.BodyReader;
@@ -75,9 +75,8 @@ public static class WebhookEndpoints
 
         try
         {
-            var webhook = context.RequestServices.GetRequiredService<SidecarInjectionWebhook>();
-            using var outcome = webhook.Review(received.Buffer, deadline);
-            context.RequestServices.GetRequiredService<WebhookTelemetry>().Record(outcome);
+            using var outcome = services.Webhook.Review(received.Buffer, deadline);
+            services.Telemetry.Record(outcome);
             if (outcome.BadRequest is not null)
             {
                 await response.WriteStatusAsync(StatusErrors.BadRequest($"not a valid AdmissionReview: {outcome.BadRequest}"));
@@ -100,9 +99,17 @@ public static class WebhookEndpoints
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    private static bool IsJson(string? contentType) =>
-        contentType is not null
-        && contentType.Split(';', 2)[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    private static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var mediaType = contentType.AsSpan();
+        var parameters = mediaType.IndexOf(';');
+        return (parameters < 0 ? mediaType : mediaType[..parameters]).Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>
     /// The whole body, still held by the reader (the caller must <c>AdvanceTo</c> its end), or null when it is longer
@@ -136,3 +143,6 @@ public static class WebhookEndpoints
         }
     }
 }
+
+/// <summary>What <c>POST /mutate</c> needs, resolved once at start rather than looked up on every review.</summary>
+internal sealed record WebhookServices(SidecarInjectionWebhook Webhook, WebhookTelemetry Telemetry, InjectionOptions Options, TimeProvider Clock);

@@ -33,6 +33,15 @@ public sealed partial class WebhookTelemetry : IDisposable
 
         var request = outcome.Request!;
         Count(outcome.DecisionLabel, outcome.ReasonLabel, request.DryRun);
+        var level = outcome.Error is not null ? LogLevel.Error
+            : outcome.Decision!.SkipReason == Policy.SkipReasons.AlreadyInjected ? LogLevel.Debug
+            : LogLevel.Information;
+        if (!_logger.IsEnabled(level))
+        {
+            // The pod's name is built for a line that is written, not on every review.
+            return;
+        }
+
         var pod = SidecarInjectionWebhook.PodName(request);
         if (outcome.Error is not null)
         {
