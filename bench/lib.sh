@@ -29,6 +29,23 @@ wrk_rps() {
   taskset -c 1 wrk -t2 -c64 -d"$2" "${script[@]}" "$1" | awk '/Requests\/sec/ {print $2}'
 }
 
+# wrk_warm NAME URL [LUA]: load URL in 5 s rounds for at least a minute, then until two rounds in a row agree within 4%
+# (at most 3 minutes); prints every round on stderr. On one saturated core the runtime's background compiler gets
+# little time, so hot code reaches its final tier only after tens of seconds, in steps (a round may plateau before
+# the next step): measuring earlier compares half-compiled code, and the path with more code looks worse than it is.
+wrk_warm() {
+  local name="$1" url="$2" lua="${3:-}" previous=0 current=0 round rounds=()
+  for round in $(seq 1 36); do
+    current=$(wrk_rps "$url" 5s "$lua")
+    rounds+=("$current")
+    if (( round >= 12 )) && awk -v a="$previous" -v b="$current" 'BEGIN {exit !(a > 0 && b / a > 0.96 && b / a < 1.04)}'; then
+      break
+    fi
+    previous=$current
+  done
+  echo "# warm-up $name, req/s per 5 s round: ${rounds[*]}" >&2
+}
+
 # hey_latency URL DURATION RATE WORKERS [hey args...]: "achieved_rps p50_ms p99_ms"; fails on any non-2xx answer.
 # hey starts its workers together and paces each alike, so N workers send bursts of N: fewer workers, smoother load.
 hey_latency() {

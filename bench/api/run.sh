@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench-api: metric queries against an empty endpoint of the same server, in one run, as ratios.
-#  1. throughput: wrk, 2 threads, 64 connections, after a 10 s warm-up of every target; two alternating rounds of
+#  1. throughput: wrk, 2 threads, 64 connections, after warming every target until steady (wrk_warm); two alternating rounds of
 #     $BENCH_DURATION per target, averaged, so drift affects all targets alike.
 #  2. latency at 1,000 requests/s: hey, 20 workers x 50 req/s for $BENCH_DURATION; p50/p99 from its histogram.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -18,7 +18,7 @@ order=(empty metric_equality metric_hpa_selector)
 echo "# bench-api: $series series, $(nproc) cores, server on CPU 0, load on CPU 1, $(date -u +%Y-%m-%dT%H:%MZ)"
 for name in "${order[@]}"; do
   curl -skf "${targets[$name]}" -o /dev/null || { echo "target $name failed" >&2; exit 1; }
-  wrk_rps "${targets[$name]}" 10s >/dev/null
+  wrk_warm "$name" "${targets[$name]}"
 done
 
 bench_compare "$duration" 1000 20 ""
