@@ -59,20 +59,25 @@ hey_latency() {
 }
 
 # bench_compare DURATION OFFERED WORKERS LUA [HEY_ARGS...]: for the caller's `targets` (name -> URL) and `order`
-# (empty first), throughput as two alternating wrk rounds of DURATION per target, averaged so drift affects all
-# alike, then latency with hey at OFFERED req/s from WORKERS workers; prints the table, ratios against `empty`.
+# (empty first), throughput as $BENCH_ROUNDS (default 4) alternating wrk rounds of DURATION per target, so drift affects
+# all alike; the median per target, because on this VM a whole round now and then drops by a third; then latency with
+# hey at OFFERED req/s from WORKERS workers; prints every round and the table, ratios against `empty`.
 bench_compare() {
   local duration="$1" offered="$2" workers="$3" lua="$4"; shift 4
-  local -A rps=()
-  local round name measured achieved p50 p99 ratio
-  for round in 1 2; do
+  local -A rounds=() rps=()
+  local round name achieved p50 p99 ratio
+  for round in $(seq 1 "${BENCH_ROUNDS:-4}"); do
     for name in "${order[@]}"; do
-      measured=$(wrk_rps "${targets[$name]}" "$duration" "$lua")
-      rps[$name]=$(awk -v a="${rps[$name]:-0}" -v b="$measured" -v r="$round" 'BEGIN {printf "%.0f", (a*(r-1)+b)/r}')
+      rounds[$name]+="$(wrk_rps "${targets[$name]}" "$duration" "$lua") "
     done
   done
 
-  printf "\n| target | wrk req/s | ratio to empty | hey req/s (%s offered) | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n" "$offered"
+  for name in "${order[@]}"; do
+    echo "# $name, req/s per $duration round: ${rounds[$name]}"
+    rps[$name]=$(tr ' ' '\n' <<<"${rounds[$name]}" | grep . | sort -g | awk '{v[NR]=$1} END {printf "%.0f", NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+  done
+
+  printf "\n| target | wrk req/s (median) | ratio to empty | hey req/s (%s offered) | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n" "$offered"
   for name in "${order[@]}"; do
     read -r achieved p50 p99 < <(hey_latency "${targets[$name]}" "$duration" "$offered" "$workers" "$@")
     ratio=$(awk -v a="${rps[$name]}" -v b="${rps[empty]}" 'BEGIN {printf "%.1f%%", 100*a/b}')

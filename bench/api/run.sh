@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench-api: metric queries against an empty endpoint of the same server, in one run, as ratios.
-#  1. throughput: wrk, 2 threads, 64 connections, after warming every target until steady (wrk_warm); two alternating rounds of
-#     $BENCH_DURATION per target, averaged, so drift affects all targets alike.
+#  1. throughput: wrk, 2 threads, 64 connections, after warming every target until steady (wrk_warm); four alternating rounds of
+#     $BENCH_DURATION per target, the median of each (bench_compare), so drift and odd slow rounds affect all alike.
 #  2. latency at 1,000 requests/s: hey, 20 workers x 50 req/s for $BENCH_DURATION; p50/p99 from its histogram.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 series="${BENCH_SERIES:-10000}"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench-webhook: POST /mutate with a typical ~5 KB pod (samples/admission-review.json, a captured Deployment
 # pod) against POST to an empty endpoint of the same server, in one run, as ratios.
-#  1. throughput: wrk (POST via Lua), 2 threads, 64 connections, each target warmed until steady (wrk_warm), then two
-#     alternating rounds averaged.
+#  1. throughput: wrk (POST via Lua), 2 threads, 64 connections, each target warmed until steady (wrk_warm), then four
+#     alternating rounds; the median per target (bench_compare).
 #  2. latency at 500 requests/s: hey, 2 workers x 250 req/s (smooth arrivals) for $BENCH_DURATION; p50/p99.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 duration="${BENCH_DURATION:-15s}"
