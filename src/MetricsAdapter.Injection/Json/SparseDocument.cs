@@ -120,40 +120,27 @@ public sealed class SparseDocument : IDisposable
 
     internal bool IsEscaped(int row) => Rows[row].ValueEscaped;
 
-    /// <summary>The first member or item of an object or array (indexing it now if nobody has), or -1.</summary>
-    internal int FirstChildOf(int row)
-    {
-        if (!Rows[row].Indexed)
-        {
-            IndexOnDemand(row);
-        }
-
-        return Rows[row].FirstChild;
-    }
+    /// <summary>The first member or item of an object or array, or -1.</summary>
+    internal int FirstChildOf(int row) => IndexedRow(row).FirstChild;
 
     internal int NextSiblingOf(int row) => Rows[row].NextSibling;
 
-    /// <summary>The last member or item of an object or array (indexing it now if nobody has), or -1.</summary>
-    internal int LastChildOf(int row)
-    {
-        if (!Rows[row].Indexed)
-        {
-            IndexOnDemand(row);
-        }
-
-        return Rows[row].LastChild;
-    }
+    /// <summary>The last member or item of an object or array, or -1.</summary>
+    internal int LastChildOf(int row) => IndexedRow(row).LastChild;
 
     internal int PreviousSiblingOf(int row) => Rows[row].PreviousSibling;
 
-    internal int ChildCountOf(int row)
+    internal int ChildCountOf(int row) => IndexedRow(row).ChildCount;
+
+    /// <summary>An object's or array's row with its members or items recorded, indexing them now if nobody has.</summary>
+    private ref readonly Row IndexedRow(int row)
     {
         if (!Rows[row].Indexed)
         {
             IndexOnDemand(row);
         }
 
-        return Rows[row].ChildCount;
+        return ref _rows[row];
     }
 
     private Row[] Rows => _rows.Length > 0 ? _rows : throw new ObjectDisposedException(nameof(SparseDocument));
@@ -373,7 +360,7 @@ public readonly struct SparseElement : IEquatable<SparseElement>
     {
         if (ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidOperationException($"the value is {ValueKind}, not an object");
+            throw NotA("an object");
         }
 
         // From the end, so the first match is the last one in the document.
@@ -393,16 +380,16 @@ public readonly struct SparseElement : IEquatable<SparseElement>
     }
 
     public ObjectEnumerator EnumerateObject() =>
-        ValueKind == JsonValueKind.Object ? new ObjectEnumerator(Document, _row) : throw new InvalidOperationException($"the value is {ValueKind}, not an object");
+        ValueKind == JsonValueKind.Object ? new ObjectEnumerator(Document, _row) : throw NotA("an object");
 
     public ArrayEnumerator EnumerateArray() =>
-        ValueKind == JsonValueKind.Array ? new ArrayEnumerator(Document, _row) : throw new InvalidOperationException($"the value is {ValueKind}, not an array");
+        ValueKind == JsonValueKind.Array ? new ArrayEnumerator(Document, _row) : throw NotA("an array");
 
     public int GetPropertyCount() =>
-        ValueKind == JsonValueKind.Object ? Document.ChildCountOf(_row) : throw new InvalidOperationException($"the value is {ValueKind}, not an object");
+        ValueKind == JsonValueKind.Object ? Document.ChildCountOf(_row) : throw NotA("an object");
 
     public int GetArrayLength() =>
-        ValueKind == JsonValueKind.Array ? Document.ChildCountOf(_row) : throw new InvalidOperationException($"the value is {ValueKind}, not an array");
+        ValueKind == JsonValueKind.Array ? Document.ChildCountOf(_row) : throw NotA("an array");
 
     /// <summary>The string, unescaped; null for JSON null.</summary>
     public string? GetString()
@@ -415,7 +402,7 @@ public readonly struct SparseElement : IEquatable<SparseElement>
                 var quoted = Utf8.Span;
                 return Document.IsEscaped(_row) ? Unescape(quoted) : Encoding.UTF8.GetString(quoted[1..^1]);
             default:
-                throw new InvalidOperationException($"the value is {ValueKind}, not a string");
+                throw NotA("a string");
         }
     }
 
@@ -437,7 +424,7 @@ public readonly struct SparseElement : IEquatable<SparseElement>
     {
         if (ValueKind != JsonValueKind.Number)
         {
-            throw new InvalidOperationException($"the value is {ValueKind}, not a number");
+            throw NotA("a number");
         }
 
         var text = Utf8.Span;
@@ -485,6 +472,8 @@ public readonly struct SparseElement : IEquatable<SparseElement>
     public static bool operator !=(SparseElement left, SparseElement right) => !left.Equals(right);
 
     public override string ToString() => _document is null ? string.Empty : Encoding.UTF8.GetString(Utf8.Span);
+
+    private InvalidOperationException NotA(string kind) => new($"the value is {ValueKind}, not {kind}");
 
     /// <summary>Whether unescaped UTF-8 <paramref name="utf8"/> spells <paramref name="text"/>.</summary>
     private static bool Utf8Equals(ReadOnlySpan<byte> utf8, string text)

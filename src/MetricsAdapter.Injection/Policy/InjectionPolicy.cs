@@ -183,24 +183,16 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
 
     /// <summary>Whether <paramref name="test"/> holds for any container or init container (objects only).</summary>
     private static bool AnyContainer<TArgument>(
-        SparseElement containers, SparseElement? initContainers, Func<SparseElement, TArgument, bool> test, TArgument argument)
+        SparseElement containers, SparseElement? initContainers, Func<SparseElement, TArgument, bool> test, TArgument argument) =>
+        AnyObject(containers, test, argument) || (initContainers is { ValueKind: JsonValueKind.Array } init && AnyObject(init, test, argument));
+
+    private static bool AnyObject<TArgument>(SparseElement array, Func<SparseElement, TArgument, bool> test, TArgument argument)
     {
-        foreach (var container in containers.EnumerateArray())
+        foreach (var item in array.EnumerateArray())
         {
-            if (container.ValueKind == JsonValueKind.Object && test(container, argument))
+            if (item.ValueKind == JsonValueKind.Object && test(item, argument))
             {
                 return true;
-            }
-        }
-
-        if (initContainers is { ValueKind: JsonValueKind.Array } init)
-        {
-            foreach (var container in init.EnumerateArray())
-            {
-                if (container.ValueKind == JsonValueKind.Object && test(container, argument))
-                {
-                    return true;
-                }
             }
         }
 
