@@ -1,6 +1,7 @@
 using System.Globalization;
 using MetricsAdapter.Core.Labels;
 using MetricsAdapter.Core.Quantities;
+using MetricsAdapter.Core.Series;
 using MetricsAdapter.ExternalMetrics;
 using MetricsAdapter.ExternalMetrics.Store;
 using MetricsAdapter.Host.Serving;

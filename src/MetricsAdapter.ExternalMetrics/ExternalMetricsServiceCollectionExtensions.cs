@@ -1,4 +1,5 @@
 using MetricsAdapter.ExternalMetrics.Provider;
+using MetricsAdapter.Core.Series;
 using MetricsAdapter.ExternalMetrics.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -5,8 +5,8 @@ namespace MetricsAdapter.ExternalMetrics;
 /// <summary>The metrics this adapter serves to the HPA. Names are contracts: HPA specs refer to them.</summary>
 public static class ServedMetrics
 {
-    public const string PredictedLoadName = "predicted_load";
-    public const string LatencyAnomalyScoreName = "latency_anomaly_score";
+    public const string PredictedLoadName = Core.Pipeline.MetricNames.PredictedLoad;
+    public const string LatencyAnomalyScoreName = Core.Pipeline.MetricNames.LatencyAnomalyScore;
 
     /// <summary>Forecast request rate of a service (requests/second summed over its pods), at an upper quantile, at the forecast horizon.</summary>
     public static ExternalMetricInfo PredictedLoad { get; } = new(

@@ -6,6 +6,8 @@ var root = new RootCommand("MetricsAdapter: forecast-driven external metrics for
     ServeCommand.Create(),
     CertsCommand.Create(),
     EvaluateCommand.Create(),
+    ExplainCommand.Create(),
+    DevKafkaCommand.Create(),
 };
 
 // The web host handles SIGINT/SIGTERM itself and shuts down gracefully; the parser must not race it.

@@ -14,21 +14,25 @@ namespace MetricsAdapter.Host.Tests;
 /// </summary>
 internal sealed class AdapterProcess : IAsyncDisposable
 {
-    private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly ProcessStartInfo _start;
+    private Process _process;
 
-    private AdapterProcess(Process process, string directory, int port)
+    private AdapterProcess(ProcessStartInfo start, string directory, int port)
     {
-        _process = process;
+        _start = start;
         Directory = directory;
         Port = port;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _process = Launch();
     }
 
     public string Directory { get; }
+
+    /// <summary>The adapter's <c>--state-dir</c>: spool, model snapshots, and the embedded broker's address.</summary>
+    public string StateDirectory => Path.Combine(Directory, "state");
+
+    /// <summary>Where the embedded broker's address is written.</summary>
+    public string KafkaBootstrapFile => Path.Combine(StateDirectory, "kafka.bootstrap");
 
     public int Port { get; }
 
@@ -77,14 +81,52 @@ internal sealed class AdapterProcess : IAsyncDisposable
             "--tls-cert-file", Path.Combine(directory, DevelopmentCertificates.ServingCertName),
             "--tls-key-file", Path.Combine(directory, DevelopmentCertificates.ServingKeyName),
             "--client-ca-file", Path.Combine(directory, DevelopmentCertificates.CaCertName),
+            "--state-dir", Path.Combine(directory, "state"),
         }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
 
-        var adapter = new AdapterProcess(Process.Start(start)!, directory, port);
+        var adapter = new AdapterProcess(start, directory, port);
         await adapter.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
         return adapter;
+    }
+
+    /// <summary>Stops the process with SIGTERM (as the kubelet does) and starts it again with the same arguments and state.</summary>
+    public async Task RestartAsync(TimeSpan within)
+    {
+        var exitCode = await TerminateAsync(within);
+        Append($"---- restart (previous exit code {exitCode}) ----");
+        _process.Dispose();
+        _process = Launch();
+        await WaitUntilReadyAsync(TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Sends SIGTERM and waits for the process to end.</summary>
+    public Task<int> TerminateAsync(TimeSpan within) => SignalAsync("-TERM", within);
+
+    /// <summary>An HTTP client presenting the admin client certificate.</summary>
+    public HttpClient CreateAdminClient() => CreateClient(X509Certificate2.CreateFromPemFile(
+        Path.Combine(Directory, DevelopmentCertificates.ClientCertName), Path.Combine(Directory, DevelopmentCertificates.ClientKeyName)));
+
+    /// <summary>The value of one sample of <c>/metrics</c> (summed over label sets that contain <paramref name="labels"/>), 0 when absent.</summary>
+    public async Task<double> MetricAsync(string name, string labels = "")
+    {
+        using var client = CreateAdminClient();
+        var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return text.Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && (line.Length > name.Length && line[name.Length] is ' ' or '{') && line.Contains(labels, StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private Process Launch()
+    {
+        var process = Process.Start(_start)!;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     /// <summary>An HTTP client that verifies the server against the test CA, optionally presenting a client certificate.</summary>
@@ -105,9 +147,11 @@ internal sealed class AdapterProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGINT, as Ctrl-C in a terminal does, and waits for the process to end.</summary>
-    public async Task<int> InterruptAsync(TimeSpan within)
+    public Task<int> InterruptAsync(TimeSpan within) => SignalAsync("-INT", within);
+
+    private async Task<int> SignalAsync(string signal, TimeSpan within)
     {
-        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
         }

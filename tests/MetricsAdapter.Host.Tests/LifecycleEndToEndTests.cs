@@ -1,3 +1,5 @@
+using MetricsAdapter.Testing;
+
 namespace MetricsAdapter.Host.Tests;
 
 public sealed class LifecycleEndToEndTests
@@ -17,7 +19,8 @@ public sealed class LifecycleEndToEndTests
     [Fact]
     public async Task Serve_UnreadableCertificate_FailsToStartWithAReason()
     {
-        var (exitCode, output) = await AdapterProcess.RunCliAsync("serve", "--listen", "127.0.0.1:0", "--tls-cert-file", "/nonexistent.crt", "--tls-key-file", "/nonexistent.key");
+        using var state = new TemporaryDirectory();
+        var (exitCode, output) = await AdapterProcess.RunCliAsync("serve", "--listen", "127.0.0.1:0", "--tls-cert-file", "/nonexistent.crt", "--tls-key-file", "/nonexistent.key", "--state-dir", state.Path);
 
         Assert.Equal(1, exitCode);
         Assert.Contains("cannot start", output, StringComparison.Ordinal);
@@ -29,7 +32,8 @@ public sealed class LifecycleEndToEndTests
     [InlineData("--tls-cert-file", "/only-one-of-the-pair.crt")]
     public async Task Serve_BadFlags_AreRefused(string flag, string value)
     {
-        var (exitCode, output) = await AdapterProcess.RunCliAsync("serve", flag, value);
+        using var state = new TemporaryDirectory();
+        var (exitCode, output) = await AdapterProcess.RunCliAsync("serve", flag, value, "--state-dir", state.Path);
 
         Assert.NotEqual(0, exitCode);
         Assert.False(string.IsNullOrWhiteSpace(output));

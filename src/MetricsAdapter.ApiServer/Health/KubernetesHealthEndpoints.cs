@@ -9,7 +9,7 @@ namespace MetricsAdapter.ApiServer.Health;
 
 /// <summary>
 /// <c>/healthz</c>, <c>/livez</c> and <c>/readyz</c> as Kubernetes components answer them: <c>ok</c> with 200, or
-/// 500 naming the failed checks; <c>?verbose</c> lists every check (<c>[+]ping ok</c>); <c>?exclude=name</c>
+/// 500 naming the failed checks; <c>?verbose</c> lists every check (<c>[+]ping ok</c>, and why for a degraded one); <c>?exclude=name</c>
 /// skips one; <c>/readyz/&lt;check&gt;</c> runs one. Checks are ASP.NET health checks tagged <c>live</c> or
 /// <c>ready</c>; <c>/healthz</c> runs both. These paths are always served without authentication.
 /// </summary>
@@ -68,7 +68,13 @@ public static class KubernetesHealthEndpoints
         foreach (var (name, entry) in report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             text.Append(entry.Status == HealthStatus.Unhealthy ? "[-]" : "[+]").Append(name)
-                .Append(entry.Status == HealthStatus.Unhealthy ? $" failed: {entry.Description ?? "reason withheld"}" : " ok")
+                .Append(entry.Status switch
+                {
+                    HealthStatus.Unhealthy => $" failed: {entry.Description ?? "reason withheld"}",
+                    // Degraded passes (a check that must never fail readiness) but says why it is not fine.
+                    HealthStatus.Degraded => $" ok, degraded: {entry.Description ?? "reason withheld"}",
+                    _ => " ok",
+                })
                 .Append('\n');
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using MetricsAdapter.Core.Labels;
+using MetricsAdapter.Core.Series;
 using MetricsAdapter.Core.Validation;
 using MetricsAdapter.ExternalMetrics.Provider;
 
@@ -90,6 +91,23 @@ public sealed class InMemorySeriesStore : IExternalMetricsProvider, ISeriesWrite
         }
 
         return result;
+    }
+
+    public bool Withdraw(string metric, string namespaceName, LabelSet labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (!_metrics.TryGetValue(metric, out var series) || !series.Namespaces.TryGetValue(namespaceName, out var namespaceSeries))
+        {
+            return false;
+        }
+
+        if (!namespaceSeries.Remove(labels))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _seriesCount);
+        return true;
     }
 
     /// <summary>Drops every series whose newest value is older than <see cref="SeriesStoreOptions.StaleAfter"/>.</summary>
@@ -190,6 +208,20 @@ public sealed class InMemorySeriesStore : IExternalMetricsProvider, ISeriesWrite
                 _slots.Add(sample.Labels, new SeriesSlot(sample));
                 _index = null;
                 return SeriesWriteResult.Created;
+            }
+        }
+
+        public bool Remove(LabelSet labels)
+        {
+            lock (_gate)
+            {
+                if (!_slots.Remove(labels))
+                {
+                    return false;
+                }
+
+                _index = null;
+                return true;
             }
         }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using MetricsAdapter.Core.Labels;
+using MetricsAdapter.Core.Series;
 
 namespace MetricsAdapter.ExternalMetrics.Store;
 
@@ -38,13 +40,15 @@ public sealed class SeriesStoreTelemetry : IDisposable
             "Age of the stalest served value of the metric; values older than the staleness limit are not served.");
     }
 
-    public void RecordWrite(string metric, SeriesWriteResult result) =>
+    /// <summary>Counts one write by outcome; a null result is a withdrawal.</summary>
+    public void RecordWrite(string metric, SeriesWriteResult? result) =>
         _writes.Add(1, new KeyValuePair<string, object?>("metric", metric), new KeyValuePair<string, object?>("result", ResultLabel(result)));
 
     public void Dispose() => _meter.Dispose();
 
-    private static string ResultLabel(SeriesWriteResult result) => result switch
+    private static string ResultLabel(SeriesWriteResult? result) => result switch
     {
+        null => "withdrawn",
         SeriesWriteResult.Created => "created",
         SeriesWriteResult.Updated => "updated",
         SeriesWriteResult.IgnoredOutOfOrder => "ignored_out_of_order",
@@ -64,5 +68,16 @@ public sealed class CountingSeriesWriter(ISeriesWriter inner, SeriesStoreTelemet
         var result = inner.Write(point);
         telemetry.RecordWrite(point.Metric.ToLowerInvariant(), result);
         return result;
+    }
+
+    public bool Withdraw(string metric, string namespaceName, LabelSet labels)
+    {
+        var withdrawn = inner.Withdraw(metric, namespaceName, labels);
+        if (withdrawn)
+        {
+            telemetry.RecordWrite(metric.ToLowerInvariant(), null);
+        }
+
+        return withdrawn;
     }
 }

@@ -15,8 +15,17 @@ internal static class ServeCommand
         };
         var certFile = new Option<string?>("--tls-cert-file") { Description = "PEM serving certificate (with intermediates). Reloaded when the file changes." };
         var keyFile = new Option<string?>("--tls-key-file") { Description = "PEM private key of --tls-cert-file." };
-        var demo = new Option<bool>("--demo") { Description = "Feed the built-in demo workload (namespace demo: checkout, frontend, search)." };
-        var config = new Option<FileInfo?>("--config") { Description = "JSON file of option sections (SeriesStore, Demo, Serving); flags win over it." };
+        var demo = new Option<bool>("--demo") { Description = "Run the demo: three pods each of checkout, frontend and search (namespace demo) publish observations onto the bus." };
+        var config = new Option<FileInfo?>("--config") { Description = "JSON file of option sections (Decisions, Kafka, Audit, SeriesStore, Demo, Serving, Security, Injection); flags win over it." };
+        var kafkaBootstrap = new Option<string?>("--kafka-bootstrap")
+        {
+            Description = "Kafka brokers, host:port[,host:port]. Default: an embedded mock cluster in this process (one machine only). Other librdkafka settings (TLS, SASL) go in the Kafka section of --config; secrets from files or environment.",
+        };
+        var stateDir = new Option<string>("--state-dir")
+        {
+            Description = "Directory for the audit spool, model snapshots and the embedded broker's address (kafka.bootstrap).",
+            DefaultValueFactory = _ => ServeSettings.DefaultStateDirectory,
+        };
         var logLevel = new Option<string>("--log-level")
         {
             Description = "Minimum log level: Trace, Debug, Information, Warning, Error.",
@@ -65,9 +74,9 @@ internal static class ServeCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
         logLevel.AcceptOnlyFromAmong("Trace", "Debug", "Information", "Warning", "Error", "Critical");
 
-        var command = new Command("serve", "Serve external.metrics.k8s.io/v1beta1, the sidecar injection webhook (POST /mutate), health and /metrics over TLS until interrupted.")
+        var command = new Command("serve", "Decide predicted_load and latency_anomaly_score from the observations on Kafka, record every decision on the audit topic, and serve them as external.metrics.k8s.io/v1beta1, with the sidecar injection webhook (POST /mutate), health and /metrics, over TLS until interrupted.")
         {
-            listen, certFile, keyFile, demo, config, logLevel, logFormat,
+            listen, certFile, keyFile, demo, config, kafkaBootstrap, stateDir, logLevel, logFormat,
             clientCa, proxyCa, proxyNames, anonymous, allowGroups, allowPaths, kubeconfig, skipLookup,
             sidecarImage, nativeSidecars, clusterVersion, injectionFailure,
         };
@@ -85,6 +94,8 @@ internal static class ServeCommand
                 TlsCertFile = parse.GetValue(certFile),
                 TlsKeyFile = parse.GetValue(keyFile),
                 Demo = parse.GetValue(demo),
+                KafkaBootstrap = parse.GetValue(kafkaBootstrap),
+                StateDirectory = parse.GetValue(stateDir)!,
                 ConfigFile = parse.GetValue(config)?.FullName,
                 LogLevel = parse.GetValue(logLevel)!,
                 JsonLogs = parse.GetValue(logFormat) == "json",

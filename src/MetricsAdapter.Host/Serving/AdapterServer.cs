@@ -6,11 +6,13 @@ using MetricsAdapter.ApiServer.Health;
 using MetricsAdapter.ApiServer.Json;
 using MetricsAdapter.ApiServer.Security;
 using MetricsAdapter.ApiServer.Serving;
-using MetricsAdapter.Demo;
+using MetricsAdapter.Bus;
+using MetricsAdapter.Decisions;
 using MetricsAdapter.ExternalMetrics;
 using MetricsAdapter.ExternalMetrics.Http;
 using MetricsAdapter.Injection;
 using MetricsAdapter.Injection.Webhook;
+using MetricsAdapter.Simulation.Demo;
 using MetricsAdapter.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -74,13 +76,18 @@ public static partial class AdapterServer
                 "Serving:ReloadCheckInterval must be between 1 second and 1 hour")
             .ValidateOnStart();
         services.AddSingleton<ServingCertificateSource>();
-        services.AddApiServerHealthChecks();
+        services.AddApiServerHealthChecks()
+            .AddCheck<DecisionsHealthCheck>("decisions", tags: [KubernetesHealthEndpoints.ReadyTag])
+            .AddCheck<AuditTrailHealthCheck>("audit-trail", tags: [KubernetesHealthEndpoints.ReadyTag]);
         services.AddKubernetesSecurity();
         services.AddPrometheusExporter();
         services.AddExternalMetrics();
         services.AddSidecarInjection();
+        services.AddKafkaBus();
+        services.AddDecisionManager();
         if (settings.Demo)
         {
+            services.AddKafkaObservationPublisher();
             services.AddDemoWorkload();
         }
 

@@ -13,6 +13,14 @@ public sealed record ServeSettings
 
     public bool Demo { get; init; }
 
+    /// <summary>Brokers (<c>--kafka-bootstrap</c>); null runs the embedded mock cluster.</summary>
+    public string? KafkaBootstrap { get; init; }
+
+    /// <summary>Where the audit spool, model snapshots and the embedded broker's address live (<c>--state-dir</c>).</summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory;
+
+    public const string DefaultStateDirectory = ".run";
+
     public string? ConfigFile { get; init; }
 
     public string LogLevel { get; init; } = "Information";
@@ -64,6 +72,10 @@ public sealed record ServeSettings
         yield return new("Injection:NativeSidecars", NativeSidecars);
         yield return new("Injection:ClusterVersion", ClusterVersion);
         yield return new("Injection:OnInternalError", OnInjectionError);
+        yield return new("Kafka:Bootstrap", KafkaBootstrap);
+        yield return new("Kafka:BootstrapFile", Path.Combine(StateDirectory, "kafka.bootstrap"));
+        yield return new("Audit:SpoolDirectory", Path.Combine(StateDirectory, "spool"));
+        yield return new("Decisions:StateDirectory", Path.Combine(StateDirectory, "models"));
         foreach (var pair in Indexed("Security:RequestHeaderAllowedNames", RequestHeaderAllowedNames)
             .Concat(Indexed("Security:AlwaysAllowGroups", AlwaysAllowGroups))
             .Concat(Indexed("Security:AlwaysAllowPaths", AlwaysAllowPaths)))

@@ -3,6 +3,7 @@ using MetricsAdapter.Core.Labels;
 using MetricsAdapter.Core.Quantities;
 using MetricsAdapter.ExternalMetrics.Http;
 using MetricsAdapter.ExternalMetrics.Provider;
+using MetricsAdapter.Core.Series;
 using MetricsAdapter.ExternalMetrics.Store;
 using MetricsAdapter.Testing;
 using Microsoft.AspNetCore.Builder;

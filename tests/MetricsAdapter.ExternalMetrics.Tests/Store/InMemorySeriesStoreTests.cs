@@ -1,5 +1,6 @@
 using MetricsAdapter.Core.Labels;
 using MetricsAdapter.Core.Quantities;
+using MetricsAdapter.Core.Series;
 using MetricsAdapter.ExternalMetrics.Store;
 using MetricsAdapter.Testing;
 

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace MetricsAdapter.Demo;
+namespace MetricsAdapter.Simulation.Demo;
 
 public static class DemoServiceCollectionExtensions
 {
-    /// <summary>Feeds the demo workload into the served series. Options from section <c>Demo</c>, validated at start.</summary>
+    /// <summary>
+    /// The demo pods publishing observations. Needs an <see cref="Core.Observations.IObservationPublisher"/>.
+    /// Options from section <c>Demo</c>, validated at start.
+    /// </summary>
     public static IServiceCollection AddDemoWorkload(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -13,7 +16,7 @@ public static class DemoServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => Core.Validation.KubernetesNames.ValidateDns1123Label(o.Namespace) is null, "Demo:Namespace must be a valid namespace name")
             .ValidateOnStart();
-        services.AddHostedService<DemoFeeder>();
+        services.AddHostedService<DemoObservationFeeder>();
         return services;
     }
 }

@@ -1,13 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace MetricsAdapter.Demo;
+namespace MetricsAdapter.Simulation.Demo;
 
 /// <summary>The demo workload's shape. Bound from configuration section <c>Demo</c>.</summary>
 public sealed record DemoWorkloadOptions
 {
     public const string SectionName = "Demo";
 
-    /// <summary>Namespace the demo series live in. Default <c>demo</c>.</summary>
+    /// <summary>Namespace the demo services live in. Default <c>demo</c>.</summary>
     [Required]
     public string Namespace { get; init; } = "demo";
 
@@ -21,13 +21,17 @@ public sealed record DemoWorkloadOptions
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan MeanTimeBetweenSurges { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How far ahead <c>predicted_load</c> looks: at least the pods' start-up time. Default 2 minutes; range 0 – 1 hour.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
-    public TimeSpan Horizon { get; init; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>How often values are published. Default 5 seconds; range 1 second – 5 minutes.</summary>
+    /// <summary>How often each pod publishes an observation (its sidecar's scrape interval). Default 5 seconds; range 1 second – 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan PublishInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Pods per service. Default 3; range 1 – 50.</summary>
+    [Range(1, 50)]
+    public int PodsPerService { get; init; } = 3;
+
+    /// <summary>How often, per service, one pod's sidecar goes silent for a minute or so. Default 17 minutes; range 1 minute – 1 day.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan SilentPodEvery { get; init; } = TimeSpan.FromMinutes(17);
 
     /// <summary>Seed of the surge schedule and noise; the same seed gives the same workload. Default 1.</summary>
     public int Seed { get; init; } = 1;

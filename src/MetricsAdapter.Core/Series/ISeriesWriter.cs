@@ -1,13 +1,22 @@
 using MetricsAdapter.Core.Labels;
 using MetricsAdapter.Core.Quantities;
 
-namespace MetricsAdapter.ExternalMetrics.Store;
+namespace MetricsAdapter.Core.Series;
 
-/// <summary>Where producers (the decision manager, the demo workload) put the values the API serves.</summary>
+/// <summary>
+/// The seam between deciding and serving: where the decision manager puts the values the API serves. Every value
+/// written here has been recorded in the audit trail first.
+/// </summary>
 public interface ISeriesWriter
 {
     /// <summary>Records the newest value of one series. Refusals are answers, never exceptions.</summary>
     SeriesWriteResult Write(SeriesPoint point);
+
+    /// <summary>
+    /// Stops serving one series now (the HPA then holds its replica count on that metric). Returns whether the
+    /// series was being served.
+    /// </summary>
+    bool Withdraw(string metric, string namespaceName, LabelSet labels);
 }
 
 /// <summary>One value for one series: metric + namespace + labels identify the series.</summary>
@@ -43,6 +52,6 @@ public enum SeriesWriteResult
     /// <summary>The namespace is not a valid Kubernetes namespace name.</summary>
     RejectedInvalidNamespace,
 
-    /// <summary>The store holds <see cref="SeriesStoreOptions.MaxSeries"/> live series already.</summary>
+    /// <summary>The store holds as many live series as it may already.</summary>
     RejectedStoreFull,
 }

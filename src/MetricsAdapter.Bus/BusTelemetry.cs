@@ -1,0 +1,62 @@
+using System.Diagnostics.Metrics;
+using MetricsAdapter.Bus.Spool;
+
+namespace MetricsAdapter.Bus;
+
+/// <summary>Our own view of the bus: the audit spool's depth, size and refusals, what was shipped, client errors, reachability.</summary>
+public sealed class BusTelemetry : IDisposable
+{
+    public const string MeterName = "MetricsAdapter.Bus";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _shipped;
+    private readonly Counter<long> _alreadyInKafka;
+    private readonly Counter<long> _clientErrors;
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _consumed;
+    private DecisionSpool? _spool;
+
+    public BusTelemetry(IMeterFactory meterFactory, KafkaConnectivity connectivity)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(connectivity);
+        _meter = meterFactory.Create(MeterName);
+        _shipped = _meter.CreateCounter<long>("metrics_adapter.audit.shipped", "{decision}",
+            "Decision records confirmed by Kafka on the audit topic.");
+        _alreadyInKafka = _meter.CreateCounter<long>("metrics_adapter.audit.already_shipped", "{decision}",
+            "Spooled records found already on the audit topic after a restart, and not sent again.");
+        _clientErrors = _meter.CreateCounter<long>("metrics_adapter.kafka.client.errors", "{error}",
+            "Errors reported by Kafka clients, by client role and librdkafka error code.");
+        _published = _meter.CreateCounter<long>("metrics_adapter.observations.published", "{observation}",
+            "Observations published to the observation topic, by result: sent, dropped (buffer full), failed.");
+        _consumed = _meter.CreateCounter<long>("metrics_adapter.kafka.consumed", "{record}",
+            "Records taken off the observation topic.");
+        _meter.CreateObservableGauge("metrics_adapter.spool.depth", () => _spool?.Depth ?? 0, "{decision}",
+            "Decisions in the audit spool not yet confirmed by Kafka.");
+        _meter.CreateObservableGauge("metrics_adapter.spool.size", () => _spool?.Bytes ?? 0, "By",
+            "Bytes the audit spool holds on disk.");
+        _meter.CreateObservableGauge("metrics_adapter.spool.limit", () => _spool?.MaxBytes ?? 0, "By",
+            "Bytes the audit spool may hold; at the limit new decisions are refused and not served.");
+        _meter.CreateObservableCounter("metrics_adapter.spool.refused", () => _spool?.Refused ?? 0, "{decision}",
+            "Decisions the full audit spool refused (not recorded, so not served).");
+        _meter.CreateObservableGauge("metrics_adapter.kafka.reachable",
+            () => connectivity.Roles.Select(role => new Measurement<int>(connectivity.DownSince(role) is null ? 1 : 0,
+                new KeyValuePair<string, object?>("client", role))),
+            "{boolean}", "1 while the client reaches a broker, 0 since librdkafka reported all brokers down.");
+    }
+
+    internal void Observe(DecisionSpool spool) => _spool = spool;
+
+    internal void Shipped(long count) => _shipped.Add(count);
+
+    internal void AlreadyShipped(long count) => _alreadyInKafka.Add(count);
+
+    internal void ClientError(string role, string code) =>
+        _clientErrors.Add(1, new KeyValuePair<string, object?>("client", role), new KeyValuePair<string, object?>("error", code));
+
+    internal void Published(string result) => _published.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    internal void Consumed() => _consumed.Add(1);
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,126 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MetricsAdapter.Decisions;
+
+/// <summary>How the decision manager aggregates, forecasts and guards. Bound from configuration section <c>Decisions</c>.</summary>
+public sealed record DecisionOptions
+{
+    public const string SectionName = "Decisions";
+
+    /// <summary>How often values are decided and served: the HPA's sync period. Default 15 s; range 1 s – 5 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// One step of the models: the service's mean request rate and latency over it are learned once per step. A
+    /// whole number of ticks. Default 1 minute (the resolution the default models were measured at); range 1 s – 1 h.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ModelStep { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far ahead <c>predicted_load</c> looks: at least the pods' start-up time. Default 2 minutes; range 1 s – 1 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Horizon { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The load's season (a day for web traffic), for the seasonal members. Default 1 day; range 1 minute – 7 days.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan Season { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Forecaster per service, by name (<c>evaluate forecast</c> lists them). Default <c>default</c>: the error-weighted blend.</summary>
+    [Required]
+    public string Forecaster { get; init; } = "default";
+
+    /// <summary>Upper quantile of <c>predicted_load</c> (the default forecaster only). Default 0.9; range 0.5 – 0.999.</summary>
+    [Range(0.5, 0.999)]
+    public double Quantile { get; init; } = 0.9;
+
+    /// <summary>Detector per service, by name (<c>evaluate nab</c> lists them). Default <c>mcl</c>.</summary>
+    [Required]
+    public string Detector { get; init; } = "mcl";
+
+    /// <summary>The latency quantile the detector watches, from the merged histogram. Default 0.95; range 0.5 – 0.999.</summary>
+    [Range(0.5, 0.999)]
+    public double LatencyQuantile { get; init; } = 0.95;
+
+    /// <summary>
+    /// No observation of a service for this long makes its values fallbacks (<c>stale-observations</c>). At least
+    /// two scrape intervals. Default 45 s; range 5 s – 1 h.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// The hard limit: no observation for this long withdraws the service's series (the HPA holds). Default 5
+    /// minutes; range 10 s – 1 day; above <see cref="StaleAfter"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan StopServingAfter { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A pod with no observation for this long is silent: its last rate is carried. Default 20 s; range 1 s – 1 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PodSilentAfter { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A silent pod is taken as gone after this long, while its service's other pods still report (a pod that
+    /// said it was stopping is gone at once). Default 2 minutes; range 1 s – 1 day; above <see cref="PodSilentAfter"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PodGoneAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Fallbacks use the highest rate observed over this window. Default 2 minutes; range 1 s – 1 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan EvidenceWindow { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A service with no observation for this long is forgotten, models and all. Default 1 hour; range 1 minute – 30 days.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ForgetAfter { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Observations that arrive longer than this after their interval ended are skipped as late. Default 2 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxObservationAge { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Observations ending further than this in the future (a sidecar's clock is wrong) are refused. Default 2 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A model that threw or returned a non-finite value is replaced by a cold one after this long. Default 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan Quarantine { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Most services held; observations of more are refused and counted. Default 10 000; range 1 – 1 000 000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxServices { get; init; } = 10_000;
+
+    /// <summary>Most pods held per service. Default 1 000; range 1 – 100 000.</summary>
+    [Range(1, 100_000)]
+    public int MaxPodsPerService { get; init; } = 1_000;
+
+    /// <summary>Namespaces served; empty serves every namespace. Observations of others are refused as <c>unknown-namespace</c>.</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+
+    /// <summary>Labels added to every served series besides <c>service</c> (e.g. <c>cluster: prod</c>).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Where model state is snapshotted; empty keeps it in memory only. Default empty (<c>serve</c> sets it from <c>--state-dir</c>).</summary>
+    public string StateDirectory { get; init; } = string.Empty;
+
+    /// <summary>How often model state is snapshotted (and always at a clean stop). Default 5 minutes; range 10 s – 1 day.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>With no observation at all for this long after start, logs and readiness details say so. Default 1 minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan QuietWarningAfter { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Forecast steps at the horizon.</summary>
+    public int HorizonSteps => Math.Max(1, (int)Math.Ceiling(Horizon / ModelStep));
+
+    /// <summary>Model steps per season.</summary>
+    public int SeasonSteps => Math.Max(2, (int)Math.Round(Season / ModelStep));
+
+    /// <summary>Ticks per model step.</summary>
+    public int TicksPerStep => Math.Max(1, (int)Math.Round(ModelStep / Tick));
+
+    /// <summary>Ticks the evidence window covers.</summary>
+    public int EvidenceTicks => Math.Max(1, (int)Math.Ceiling(EvidenceWindow / Tick));
+}

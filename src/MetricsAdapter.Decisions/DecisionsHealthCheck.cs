@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MetricsAdapter.Decisions;
+
+/// <summary>
+/// Readiness detail of the decision pipeline. Never unhealthy: an adapter with no observations must still serve
+/// discovery and whatever it has, so it reports <c>Degraded</c> with the reason instead of failing readiness.
+/// </summary>
+public sealed class DecisionsHealthCheck(DecisionManager manager, TimeProvider timeProvider) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var options = manager.Options;
+        HealthCheckResult result;
+        if (manager.LastObservation is not { } last)
+        {
+            result = HealthCheckResult.Degraded(
+                $"no observations received in {DecisionRules.Duration(now - manager.StartedAt)} since start; nothing is decided until sidecars publish");
+        }
+        else if (now - last > options.StaleAfter)
+        {
+            result = HealthCheckResult.Degraded(
+                $"no observation for {DecisionRules.Duration(now - last)}; {manager.ServiceCount} services serve fallbacks");
+        }
+        else
+        {
+            result = HealthCheckResult.Healthy($"{manager.ServiceCount} services, {manager.Accepted} observations accepted");
+        }
+
+        return Task.FromResult(result);
+    }
+}
