@@ -40,7 +40,7 @@ manifests: ## Render the deployment manifests offline
 	kubectl kustomize manifests
 
 .PHONY: bench
-bench: bench-api bench-webhook bench-webhook-stages bench-models ## Run every benchmark
+bench: bench-api bench-webhook bench-webhook-stages bench-models bench-decisions ## Run every benchmark
 
 .PHONY: bench-api
 bench-api: cli ## Load-test metric queries against an empty endpoint of the same server (wrk)
@@ -59,6 +59,10 @@ bench-webhook-stages: ## What each stage of one admission review costs (Benchmar
 .PHONY: bench-models
 bench-models: ## Cost per update of every forecaster and detector (BenchmarkDotNet)
 	dotnet run -c Release --project bench/MetricsAdapter.Bench.Models -- --filter '*' --join
+
+.PHONY: bench-decisions
+bench-decisions: cli ## Decision-manager ingestion and tick cost on one core; observation-to-served delay through the mock cluster
+	./bench/decisions/run.sh
 
 .PHONY: clean
 clean: ## Remove build output (keeps .run/)

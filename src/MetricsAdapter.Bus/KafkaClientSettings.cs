@@ -16,24 +16,37 @@ public sealed class KafkaClientSettings
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(bootstrap);
         Options = options.Value;
-        _settings = new Dictionary<string, string>(Options.Settings, StringComparer.Ordinal);
-        foreach (var (name, path) in Options.SecretFiles)
-        {
-            _settings[name] = File.ReadAllText(path).TrimEnd('\r', '\n');
-        }
-
-        foreach (var (name, variable) in Options.SecretEnvironment)
-        {
-            _settings[name] = Environment.GetEnvironmentVariable(variable)
-                ?? throw new InvalidOperationException($"Kafka:SecretEnvironment: {name} names the environment variable {variable}, which is not set");
-        }
-
-        _settings["bootstrap.servers"] = bootstrap.Address;
+        _settings = Resolve(Options, bootstrap.Address);
     }
 
     public KafkaOptions Options { get; }
 
     public string BootstrapServers => _settings["bootstrap.servers"];
+
+    /// <summary>
+    /// The pass-through settings with the secrets read from their files and environment variables, and the
+    /// bootstrap address: what every client of <paramref name="options"/> is built from.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A secret's environment variable is not set.</exception>
+    /// <exception cref="IOException">A secret's file cannot be read.</exception>
+    public static Dictionary<string, string> Resolve(KafkaOptions options, string bootstrapServers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = new Dictionary<string, string>(options.Settings, StringComparer.Ordinal);
+        foreach (var (name, path) in options.SecretFiles)
+        {
+            settings[name] = File.ReadAllText(path).TrimEnd('\r', '\n');
+        }
+
+        foreach (var (name, variable) in options.SecretEnvironment)
+        {
+            settings[name] = Environment.GetEnvironmentVariable(variable)
+                ?? throw new InvalidOperationException($"Kafka:SecretEnvironment: {name} names the environment variable {variable}, which is not set");
+        }
+
+        settings["bootstrap.servers"] = bootstrapServers;
+        return settings;
+    }
 
     /// <summary>The settings for one client, with <paramref name="overrides"/> for what that client must have.</summary>
     public Dictionary<string, string> For(string clientId, params ReadOnlySpan<(string Name, string Value)> overrides)

@@ -177,7 +177,9 @@ public sealed partial class DecisionManager : IObservationSink
         var started = _timeProvider.GetTimestamp();
         var decisions = new List<Decision>(_services.Count * 2);
         var keys = _services.Keys.ToArray();
-        Array.Sort(keys, static (a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        Array.Sort(keys, static (a, b) => string.CompareOrdinal(a.Namespace, b.Namespace) is var byNamespace and not 0
+            ? byNamespace
+            : string.CompareOrdinal(a.Service, b.Service));
         foreach (var key in keys)
         {
             if (!_services.TryGetValue(key, out var service))

@@ -87,9 +87,12 @@ public sealed record DecisionOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Quarantine { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Most services held; observations of more are refused and counted. Default 10 000; range 1 – 1 000 000.</summary>
+    /// <summary>
+    /// Most services held; observations of more are refused and counted. Each costs about 200 KiB with the default
+    /// models, so raise this with the process' memory. Default 2 000; range 1 – 1 000 000.
+    /// </summary>
     [Range(1, 1_000_000)]
-    public int MaxServices { get; init; } = 10_000;
+    public int MaxServices { get; init; } = 2_000;
 
     /// <summary>Most pods held per service. Default 1 000; range 1 – 100 000.</summary>
     [Range(1, 100_000)]

@@ -11,18 +11,19 @@ namespace MetricsAdapter.Decisions;
 /// </summary>
 internal sealed class LatencyAccumulator
 {
-    private double[]? _bounds;
+    // Buffers are kept across Clear: an accumulator is refilled every tick with the same layouts.
+    private double[] _bounds = [];
     private double[] _cumulative = [];
+    private int _length;
     private double _sum;
 
     public double Count { get; private set; }
 
-    public bool IsEmpty => _bounds is null;
+    public bool IsEmpty => _length == 0;
 
     public void Clear()
     {
-        _bounds = null;
-        _cumulative = [];
+        _length = 0;
         _sum = 0;
         Count = 0;
     }
@@ -30,28 +31,39 @@ internal sealed class LatencyAccumulator
     public void Add(LatencyHistogram histogram)
     {
         ArgumentNullException.ThrowIfNull(histogram);
-        Add(histogram.UpperBounds, histogram.CumulativeCounts, histogram.Sum, histogram.Count);
+        Add(AsSpan(histogram.UpperBounds), AsSpan(histogram.CumulativeCounts), histogram.Sum, histogram.Count);
     }
 
     public void Add(LatencyAccumulator other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (other._bounds is not null)
+        if (!other.IsEmpty)
         {
-            Add(other._bounds, other._cumulative, other._sum, other.Count);
+            Add(other._bounds.AsSpan(0, other._length), other._cumulative.AsSpan(0, other._length), other._sum, other.Count);
         }
     }
 
-    private void Add(IReadOnlyList<double> bounds, IReadOnlyList<double> cumulative, double sum, double count)
+    private static ReadOnlySpan<double> AsSpan(IReadOnlyList<double> values) => values is double[] array ? array : [.. values];
+
+    private void Add(ReadOnlySpan<double> bounds, ReadOnlySpan<double> cumulative, double sum, double count)
     {
-        if (_bounds is null)
+        if (_length == 0)
         {
-            _bounds = [.. bounds];
-            _cumulative = [.. cumulative];
+            if (_bounds.Length < bounds.Length)
+            {
+                (_bounds, _cumulative) = (new double[bounds.Length], new double[bounds.Length]);
+            }
+
+            for (var i = 0; i < bounds.Length; i++)
+            {
+                (_bounds[i], _cumulative[i]) = (bounds[i], cumulative[i]);
+            }
+
+            _length = bounds.Length;
         }
-        else if (SameLayout(_bounds, bounds))
+        else if (SameLayout(bounds))
         {
-            for (var i = 0; i < _cumulative.Length; i++)
+            for (var i = 0; i < _length; i++)
             {
                 _cumulative[i] += cumulative[i];
             }
@@ -68,13 +80,13 @@ internal sealed class LatencyAccumulator
     /// <summary>The latency at quantile <paramref name="q"/> in seconds; NaN when nothing was counted.</summary>
     public double Quantile(double q)
     {
-        if (_bounds is null || Count <= 0)
+        if (_length == 0 || Count <= 0)
         {
             return double.NaN;
         }
 
         var rank = q * Count;
-        for (var i = 0; i < _bounds.Length; i++)
+        for (var i = 0; i < _length; i++)
         {
             if (_cumulative[i] < rank)
             {
@@ -93,27 +105,22 @@ internal sealed class LatencyAccumulator
             return inBucket <= 0 ? _bounds[i] : lower + ((_bounds[i] - lower) * (rank - below) / inBucket);
         }
 
-        return _bounds[^1];
+        return _bounds[_length - 1];
     }
 
     public LatencySummary? Summarise() =>
         Count > 0 ? new LatencySummary(Quantile(0.5), Quantile(0.95), Quantile(0.99), Count) : null;
 
-    private static bool SameLayout(double[] mine, IReadOnlyList<double> theirs)
+    private bool SameLayout(ReadOnlySpan<double> theirs)
     {
-        if (ReferenceEquals(mine, theirs))
-        {
-            return true;
-        }
-
-        if (mine.Length != theirs.Count)
+        if (_length != theirs.Length)
         {
             return false;
         }
 
-        for (var i = 0; i < mine.Length; i++)
+        for (var i = 0; i < _length; i++)
         {
-            if (mine[i] != theirs[i])
+            if (_bounds[i] != theirs[i])
             {
                 return false;
             }
@@ -123,22 +130,20 @@ internal sealed class LatencyAccumulator
     }
 
     /// <summary>Both layouts end with +Inf, so the intersection always keeps at least that bucket.</summary>
-    private void MergeOnCommonBounds(IReadOnlyList<double> bounds, IReadOnlyList<double> cumulative)
+    private void MergeOnCommonBounds(ReadOnlySpan<double> bounds, ReadOnlySpan<double> cumulative)
     {
-        var mine = _bounds!;
-        var common = new List<double>(Math.Min(mine.Length, bounds.Count));
-        var merged = new List<double>(common.Capacity);
-        int i = 0, j = 0;
-        while (i < mine.Length && j < bounds.Count)
+        // In place: the common bounds are a subsequence of ours, so writing position k never overtakes reading i.
+        int i = 0, j = 0, k = 0;
+        while (i < _length && j < bounds.Length)
         {
-            if (mine[i] == bounds[j])
+            if (_bounds[i] == bounds[j])
             {
-                common.Add(mine[i]);
-                merged.Add(_cumulative[i] + cumulative[j]);
+                (_bounds[k], _cumulative[k]) = (_bounds[i], _cumulative[i] + cumulative[j]);
+                k++;
                 i++;
                 j++;
             }
-            else if (mine[i] < bounds[j])
+            else if (_bounds[i] < bounds[j])
             {
                 i++;
             }
@@ -148,16 +153,6 @@ internal sealed class LatencyAccumulator
             }
         }
 
-        _bounds = [.. common];
-        _cumulative = [.. merged];
-    }
-
-    /// <summary>For snapshots: bounds, cumulative counts, sum and count.</summary>
-    public (double[] Bounds, double[] Cumulative, double Sum, double Count)? Export() =>
-        _bounds is null ? null : ([.. _bounds], [.. _cumulative], _sum, Count);
-
-    public void Import(double[] bounds, double[] cumulative, double sum, double count)
-    {
-        (_bounds, _cumulative, _sum, Count) = (bounds, cumulative, sum, count);
+        _length = k;
     }
 }

@@ -57,10 +57,23 @@ public sealed class DefaultServiceModelFactory(DecisionOptions options) : IServi
 /// One model of one service, guarded: a model that throws or answers with a non-finite value is dropped and the
 /// slot is quarantined; after the quarantine a cold model takes its place.
 /// </summary>
-internal sealed class ModelSlot<TModel>(Func<TModel> create)
+internal sealed class ModelSlot<TModel>
     where TModel : class, IStatefulModel
 {
-    public TModel? Model { get; private set; } = create();
+    private readonly Func<TModel> _create;
+    private readonly Func<IStatefulModel, ModelIdentity> _describe;
+
+    public ModelSlot(Func<TModel> create, Func<IStatefulModel, ModelIdentity> describe)
+    {
+        (_create, _describe) = (create, describe);
+        Model = create();
+        Identity = describe(Model);
+    }
+
+    public TModel? Model { get; private set; }
+
+    /// <summary>The name and version of <see cref="Model"/> (or of the last one, while quarantined), computed once per model.</summary>
+    public ModelIdentity Identity { get; private set; }
 
     public DateTimeOffset? QuarantinedUntil { get; private set; }
 
@@ -71,7 +84,7 @@ internal sealed class ModelSlot<TModel>(Func<TModel> create)
     {
         if (Model is null && QuarantinedUntil is { } until && now >= until)
         {
-            Model = create();
+            Replace(_create());
             QuarantinedUntil = null;
         }
 
@@ -108,21 +121,27 @@ internal sealed class ModelSlot<TModel>(Func<TModel> create)
         Failure = failure.Length == 0 ? null : failure;
         if (snapshot is null)
         {
-            Model = QuarantinedUntil is null ? create() : null;
+            Model = QuarantinedUntil is null ? _create() : null;
             return true;
         }
 
-        var model = create();
+        var model = _create();
         try
         {
             model.Restore(snapshot);
-            Model = model;
+            Replace(model);
             return true;
         }
         catch (ModelStateException)
         {
-            Model = create();
+            Replace(_create());
             return false;
         }
+    }
+
+    private void Replace(TModel model)
+    {
+        Model = model;
+        Identity = _describe(model);
     }
 }

@@ -26,7 +26,6 @@ internal enum IngestOutcome
 internal sealed class ServiceState
 {
     private readonly DecisionOptions _options;
-    private readonly IServiceModelFactory _models;
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
     private readonly LatencyAccumulator _tickLatency = new();
     private readonly LatencyAccumulator _stepLatency = new();
@@ -54,12 +53,11 @@ internal sealed class ServiceState
         Key = key;
         Labels = labels;
         _options = options;
-        _models = models;
         _recentRates = new double[options.EvidenceTicks];
         _recentLoad = new double[(int)Math.Ceiling(options.PodSilentAfter / options.Tick) + 1];
         Array.Fill(_recentLoad, double.NaN);
-        Forecaster = new ModelSlot<IForecaster>(() => models.CreateForecaster(key));
-        Detector = new ModelSlot<IAnomalyDetector>(() => models.CreateDetector(key));
+        Forecaster = new ModelSlot<IForecaster>(() => models.CreateForecaster(key), models.Describe);
+        Detector = new ModelSlot<IAnomalyDetector>(() => models.CreateDetector(key), models.Describe);
     }
 
     public Lock Gate { get; } = new();
@@ -349,7 +347,7 @@ internal sealed class ServiceState
                 // A trend can point below zero; a rate cannot.
                 forecast = new Forecast(Math.Max(0, f.Point), Math.Max(0, Math.Max(f.Point, f.Upper)));
             });
-            identity = _models.Describe(forecaster);
+            identity = Forecaster.Identity;
         }
 
         if (forecast is { } good && !stale)
@@ -405,7 +403,7 @@ internal sealed class ServiceState
             Age = age,
             HasLatencyData = hasLatency,
             DetectorScore = _detectorScore,
-            Model = detector is null ? null : _models.Describe(detector),
+            Model = detector is null ? null : Detector.Identity,
             ModelFailure = detector is null ? Detector.Failure : null,
             Warm = detector?.IsWarm ?? false,
             ModelSteps = detector?.Observations ?? 0,

@@ -68,10 +68,8 @@ public sealed class AuditTrailTests
     {
         using var kafka = new KafkaTestCluster();
         using var directory = new TemporaryDirectory();
-        using var spool = new DecisionSpool(directory.Path, 1 << 24, 1 << 20, NullLogger.Instance);
-        using var telemetry = kafka.Telemetry();
-        using var shipper = new KafkaDecisionShipper(spool, kafka.Settings, KafkaTestCluster.Audit(directory.Path), TimeProvider.System, telemetry, kafka.Connectivity, NullLogger<KafkaDecisionShipper>.Instance);
-        var sink = new SpooledAuditSink(spool, shipper, KafkaTestCluster.Audit(directory.Path), TimeProvider.System, NullLogger<SpooledAuditSink>.Instance);
+        using var trail = new AuditTrail(kafka, directory.Path);
+        var (spool, shipper, sink) = (trail.Spool, trail.Shipper, trail.Sink);
         var decisions = Decisions(40);
 
         await shipper.StartAsync(CancellationToken.None);
@@ -93,10 +91,8 @@ public sealed class AuditTrailTests
     {
         using var kafka = new KafkaTestCluster();
         using var directory = new TemporaryDirectory();
-        using var spool = new DecisionSpool(directory.Path, 1 << 24, 1 << 20, NullLogger.Instance);
-        using var telemetry = kafka.Telemetry();
-        using var shipper = new KafkaDecisionShipper(spool, kafka.Settings, KafkaTestCluster.Audit(directory.Path), TimeProvider.System, telemetry, kafka.Connectivity, NullLogger<KafkaDecisionShipper>.Instance);
-        var sink = new SpooledAuditSink(spool, shipper, KafkaTestCluster.Audit(directory.Path), TimeProvider.System, NullLogger<SpooledAuditSink>.Instance);
+        using var trail = new AuditTrail(kafka, directory.Path);
+        var (spool, shipper, sink) = (trail.Spool, trail.Shipper, trail.Sink);
         var before = Decisions(5);
         var during = Decisions(20, firstTick: 5);
         var after = Decisions(5, firstTick: 25);
@@ -141,9 +137,8 @@ public sealed class AuditTrailTests
             }
         }
 
-        using var spool = new DecisionSpool(directory.Path, 1 << 24, 1 << 20, NullLogger.Instance);
-        using var telemetry = kafka.Telemetry();
-        using var shipper = new KafkaDecisionShipper(spool, kafka.Settings, KafkaTestCluster.Audit(directory.Path), TimeProvider.System, telemetry, kafka.Connectivity, NullLogger<KafkaDecisionShipper>.Instance);
+        using var trail = new AuditTrail(kafka, directory.Path);
+        var (spool, shipper) = (trail.Spool, trail.Shipper);
         using var recorder = new MeasurementRecorder(kafka.Meters);
         await shipper.StartAsync(CancellationToken.None);
         await WaitForAsync(() => spool.Depth == 0, TimeSpan.FromSeconds(30), "the spool to drain");
@@ -152,5 +147,32 @@ public sealed class AuditTrailTests
         AssertExactlyOnceInOrder(ReadTopic(kafka), decisions);
         Assert.Equal(20, recorder.Total("metrics_adapter.audit.already_shipped"));
         Assert.Equal(10, recorder.Total("metrics_adapter.audit.shipped"));
+    }
+
+    /// <summary>A spool in a directory, its shipper to the test cluster, and the sink in front of them.</summary>
+    private sealed class AuditTrail : IDisposable
+    {
+        private readonly BusTelemetry _telemetry;
+
+        public AuditTrail(KafkaTestCluster kafka, string directory)
+        {
+            _telemetry = kafka.Telemetry();
+            Spool = new DecisionSpool(directory, 1 << 24, 1 << 20, NullLogger.Instance);
+            Shipper = new KafkaDecisionShipper(Spool, kafka.Settings, KafkaTestCluster.Audit(directory), TimeProvider.System, _telemetry, kafka.Connectivity, NullLogger<KafkaDecisionShipper>.Instance);
+            Sink = new SpooledAuditSink(Spool, Shipper, KafkaTestCluster.Audit(directory), TimeProvider.System, NullLogger<SpooledAuditSink>.Instance);
+        }
+
+        public DecisionSpool Spool { get; }
+
+        public KafkaDecisionShipper Shipper { get; }
+
+        public SpooledAuditSink Sink { get; }
+
+        public void Dispose()
+        {
+            Shipper.Dispose();
+            Spool.Dispose();
+            _telemetry.Dispose();
+        }
     }
 }

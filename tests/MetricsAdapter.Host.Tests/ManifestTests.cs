@@ -90,4 +90,50 @@ public sealed class ManifestTests
 
         Assert.True(serving.MatchesHostname("metrics-adapter.metrics-adapter.svc"));
     }
+
+    [Fact]
+    public void KafkaTopics_HaveTheSettingsTheAdapterChecksAtStart()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Path.Combine(SharedData.RepositoryRoot, "manifests", "kafka-topics.yaml"))));
+        var topics = stream.Documents.Select(d => (YamlMappingNode)d.RootNode).Where(d => Scalar(d, "kind") == "KafkaTopic").ToList();
+
+        var expected = MetricsAdapter.Bus.TopicCheck.Expected(new MetricsAdapter.Bus.KafkaOptions());
+        Assert.Equal(expected.Select(t => t.Name), topics.Select(t => Scalar(t, "metadata", "name")));
+        foreach (var (topic, wanted) in topics.Zip(expected))
+        {
+            foreach (var (setting, value) in wanted.Settings)
+            {
+                Assert.Equal(value, Scalar(topic, "spec", "config", setting));
+            }
+        }
+
+        Assert.Equal("2", Scalar(topics[1], "spec", "config", "min.insync.replicas"));
+    }
+
+    [Fact]
+    public async Task Deployment_ReachesKafka_KeepsItsStateOnAVolume_AndItsConfigBindsAndValidates()
+    {
+        var documents = await RenderAsync(Path.Combine(SharedData.RepositoryRoot, "manifests"));
+        var deployment = Single(documents, "Deployment");
+        var container = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)deployment["spec"])["template"])["spec"]["containers"]).Children[0];
+        var arguments = ((YamlSequenceNode)container["args"]).Children.Select(a => ((YamlScalarNode)a).Value!).ToList();
+        var mounts = ((YamlSequenceNode)container["volumeMounts"]).Children.Select(m => Scalar(m, "mountPath")).ToList();
+
+        Assert.Equal("Recreate", Scalar(deployment, "spec", "strategy", "type"));
+        Assert.Contains(arguments, a => a.StartsWith("--kafka-bootstrap=", StringComparison.Ordinal));
+        Assert.Contains("--state-dir=/var/lib/metrics-adapter", arguments);
+        Assert.Contains("/var/lib/metrics-adapter", mounts);
+        Assert.Contains("--config=/etc/metrics-adapter/adapter.json", arguments);
+        Assert.Contains("/etc/metrics-adapter", mounts);
+
+        var json = Scalar(Single(documents, "ConfigMap"), "data", "adapter.json")!;
+        var configuration = Microsoft.Extensions.Configuration.JsonConfigurationExtensions.AddJsonStream(
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder(), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        var decisions = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<MetricsAdapter.Decisions.DecisionOptions>(configuration.GetSection("Decisions"))!;
+        var kafka = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<MetricsAdapter.Bus.KafkaOptions>(configuration.GetSection("Kafka"))!;
+        Assert.True(new MetricsAdapter.Decisions.DecisionOptionsValidator().Validate(null, decisions).Succeeded);
+        Assert.Equal("PLAINTEXT", kafka.Settings["security.protocol"]);
+        Assert.DoesNotContain(kafka.Settings.Keys, MetricsAdapter.Bus.KafkaClientSettings.IsSecret);
+    }
 }

@@ -42,23 +42,13 @@ internal static class KafkaCliOptions
             bootstrap = File.ReadAllText(file).Trim();
         }
 
-        var settings = new Dictionary<string, string>(options.Settings, StringComparer.Ordinal);
-        foreach (var (name, path) in options.SecretFiles)
+        try
         {
-            settings[name] = File.ReadAllText(path).TrimEnd('\r', '\n');
+            return (KafkaClientSettings.Resolve(options, bootstrap), options, null);
         }
-
-        foreach (var (name, variable) in options.SecretEnvironment)
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            if (Environment.GetEnvironmentVariable(variable) is not { } value)
-            {
-                return (null, options, $"Kafka:SecretEnvironment: {name} names {variable}, which is not set");
-            }
-
-            settings[name] = value;
+            return (null, options, exception.Message);
         }
-
-        settings["bootstrap.servers"] = bootstrap;
-        return (settings, options, null);
     }
 }
