@@ -84,6 +84,10 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
             {
                 LogSessionFailed(_logger, exception.Code, exception.Message, backoff);
             }
+            catch (IOException exception)
+            {
+                LogSessionFailed(_logger, "spool", exception.Message, backoff);
+            }
 
             try
             {

@@ -88,8 +88,17 @@ public sealed partial class KafkaObservationSource : IObservationSource
                 _clientLog.Reached();
                 _telemetry.Consumed();
                 var published = message.Timestamp.Type == TimestampType.NotAvailable ? (DateTimeOffset?)null : new DateTimeOffset(message.Timestamp.UtcDateTime, TimeSpan.Zero);
-                sink.Accept(new ObservationRecord(message.Key ?? [], message.Value ?? [], published,
-                    new RecordOrigin(topic, result.Partition.Value, result.Offset.Value)));
+                try
+                {
+                    sink.Accept(new ObservationRecord(message.Key ?? [], message.Value ?? [], published,
+                        new RecordOrigin(topic, result.Partition.Value, result.Offset.Value)));
+                }
+#pragma warning disable CA1031 // One record must never stop the consumer: a fault in handling it is logged and the record skipped.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    LogRecordFailed(_logger, new RecordOrigin(topic, result.Partition.Value, result.Offset.Value), exception);
+                }
             }
         }
         finally
@@ -101,6 +110,9 @@ public sealed partial class KafkaObservationSource : IObservationSource
 
     [LoggerMessage(EventId = 5501, Level = LogLevel.Information, Message = "Assigned {Partitions} more partitions of {Topic}")]
     private static partial void LogAssigned(ILogger logger, string topic, int partitions);
+
+    [LoggerMessage(EventId = 5503, Level = LogLevel.Error, Message = "Handling the observation at {Origin} failed; it is skipped")]
+    private static partial void LogRecordFailed(ILogger logger, RecordOrigin origin, Exception exception);
 
     [LoggerMessage(EventId = 5502, Level = LogLevel.Warning, Message = "The observation consumer failed ({Code}: {Reason}); rebuilding it in {Backoff}")]
     private static partial void LogRebuilding(ILogger logger, string code, string reason, TimeSpan backoff);

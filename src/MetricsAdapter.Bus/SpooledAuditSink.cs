@@ -33,7 +33,18 @@ public sealed partial class SpooledAuditSink(
             records[i] = new SpoolRecord(decisions[i].Tick, Encoding.UTF8.GetBytes(decisions[i].Key.ToString()), DecisionEvents.Serialize(decisions[i], _source));
         }
 
-        var appended = spool.Append(records);
+        int appended;
+        try
+        {
+            appended = spool.Append(records);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The disk refused (full, read-only): nothing is recorded, so nothing of this tick is served.
+            LogUnwritable(logger, records.Length, exception.Message);
+            return ValueTask.FromResult(0);
+        }
+
         if (appended > 0)
         {
             shipper.Wake();
@@ -57,6 +68,10 @@ public sealed partial class SpooledAuditSink(
     [LoggerMessage(EventId = 5301, Level = LogLevel.Critical,
         Message = "The audit spool is FULL ({Bytes} of {Max} bytes, {Depth} decisions waiting for Kafka): {Refused} decisions of this tick are not recorded and so NOT SERVED; their series age out and HPAs hold. Restore Kafka or raise Audit:SpoolMaxBytes")]
     private static partial void LogFull(ILogger logger, int refused, long bytes, long max, long depth);
+
+    [LoggerMessage(EventId = 5303, Level = LogLevel.Critical,
+        Message = "The audit spool cannot be written ({Error}): {Refused} decisions of this tick are not recorded and so NOT SERVED")]
+    private static partial void LogUnwritable(ILogger logger, int refused, string error);
 
     [LoggerMessage(EventId = 5302, Level = LogLevel.Warning,
         Message = "The audit spool is over 80% full ({Bytes} of {Max} bytes, {Depth} decisions waiting for Kafka)")]

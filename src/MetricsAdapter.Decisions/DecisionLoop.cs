@@ -47,7 +47,21 @@ public sealed partial class DecisionLoop(
                     await Task.Delay(wait, timeProvider, stoppingToken);
                 }
 
-                await DecideAsync(next, stoppingToken);
+                try
+                {
+                    await DecideAsync(next, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A fault in one tick is a bug to log, not a reason to stop serving: the next tick runs.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    LogTickFailed(logger, next, exception);
+                }
+
                 now = timeProvider.GetUtcNow();
                 if (now - next >= options.Tick)
                 {
@@ -147,6 +161,9 @@ public sealed partial class DecisionLoop(
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning,
         Message = "No observation from {Source} for {Elapsed}: the values of {Services} services are fallbacks, then withdrawn")]
     private static partial void LogObservationsStopped(ILogger logger, string source, TimeSpan elapsed, int services);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Error, Message = "Tick {Tick} failed; values already served stay until they age out, the next tick runs as usual")]
+    private static partial void LogTickFailed(ILogger logger, DateTimeOffset tick, Exception exception);
 
     [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "Stopped deciding: {Recorded} decisions recorded since start, the last for tick {LastTick}")]
     private static partial void LogStopped(ILogger logger, long recorded, DateTimeOffset? lastTick);
