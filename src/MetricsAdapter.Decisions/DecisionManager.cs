@@ -119,32 +119,43 @@ public sealed partial class DecisionManager : IObservationSink
     {
         ArgumentNullException.ThrowIfNull(observation);
         var arrival = _timeProvider.GetUtcNow();
-        if (!_services.TryGetValue(observation.Service, out var service))
-        {
-            if (Interlocked.Increment(ref _serviceCount) > _options.MaxServices)
-            {
-                Interlocked.Decrement(ref _serviceCount);
-                return Reject(ObservationRejection.TooManyServices, $"already {_options.MaxServices} services (Decisions:MaxServices)", origin);
-            }
-
-            var created = new ServiceState(observation.Service, LabelsFor(observation.Service), _options, _models);
-            service = _services.GetOrAdd(observation.Service, created);
-            if (!ReferenceEquals(service, created))
-            {
-                Interlocked.Decrement(ref _serviceCount);
-            }
-            else
-            {
-                LogNewService(_logger, observation.Service);
-            }
-        }
-
         IngestOutcome outcome;
         long lost;
-        lock (service.Gate)
+        while (true)
         {
-            outcome = service.Ingest(observation, arrival, published);
-            lost = service.TakeLost();
+            if (!_services.TryGetValue(observation.Service, out var service))
+            {
+                if (Interlocked.Increment(ref _serviceCount) > _options.MaxServices)
+                {
+                    Interlocked.Decrement(ref _serviceCount);
+                    return Reject(ObservationRejection.TooManyServices, $"already {_options.MaxServices} services (Decisions:MaxServices)", origin);
+                }
+
+                var created = new ServiceState(observation.Service, LabelsFor(observation.Service), _options, _models);
+                service = _services.GetOrAdd(observation.Service, created);
+                if (!ReferenceEquals(service, created))
+                {
+                    Interlocked.Decrement(ref _serviceCount);
+                }
+                else
+                {
+                    LogNewService(_logger, observation.Service);
+                }
+            }
+
+            lock (service.Gate)
+            {
+                if (service.Forgotten)
+                {
+                    // Forgotten by a tick between the lookup and the lock: look again (a new state is made).
+                    continue;
+                }
+
+                outcome = service.Ingest(observation, arrival, published);
+                lost = service.TakeLost();
+            }
+
+            break;
         }
 
         _telemetry.Lost(lost);
@@ -187,19 +198,32 @@ public sealed partial class DecisionManager : IObservationSink
                 continue;
             }
 
-            IReadOnlyList<(string Kind, string Failure)> quarantines;
+            IReadOnlyList<(string Kind, string Failure)> quarantines = [];
             var forget = false;
             lock (service.Gate)
             {
                 if (service.NewestArrival is not { } newest || tick - newest > _options.ForgetAfter)
                 {
                     forget = true;
-                    quarantines = [];
+                    service.Forgotten = true;
+                    _services.TryRemove(key, out _);
                 }
                 else
                 {
-                    service.Tick(tick, decisions);
-                    quarantines = service.TakeQuarantines();
+                    var before = decisions.Count;
+                    try
+                    {
+                        service.Tick(tick, decisions);
+                        quarantines = service.TakeQuarantines();
+                    }
+#pragma warning disable CA1031 // One service's fault (a bug) must not stop the others' decisions: it is logged and counted.
+                    catch (Exception exception)
+#pragma warning restore CA1031
+                    {
+                        decisions.RemoveRange(before, decisions.Count - before);
+                        _telemetry.ServiceFailed();
+                        LogServiceFailed(_logger, key, exception);
+                    }
                 }
             }
 
@@ -209,7 +233,7 @@ public sealed partial class DecisionManager : IObservationSink
                 LogQuarantined(_logger, kind, key, failure, _options.Quarantine);
             }
 
-            if (forget && _services.TryRemove(key, out _))
+            if (forget)
             {
                 Interlocked.Decrement(ref _serviceCount);
                 LogForgotten(_logger, key, _options.ForgetAfter);
@@ -359,6 +383,7 @@ public sealed partial class DecisionManager : IObservationSink
 
             writer.Write((int)buffer.Length);
             writer.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            writer.Write(System.IO.Hashing.Crc32.HashToUInt32(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
         }
 
         return services.Length;
@@ -391,8 +416,15 @@ public sealed partial class DecisionManager : IObservationSink
         {
             var ns = reader.ReadString();
             var name = reader.ReadString();
-            var bytes = reader.ReadBytes(reader.ReadInt32());
-            if (!ServiceKey.TryCreate(ns, name, out var key, out _) || ServiceCount >= _options.MaxServices)
+            var length = reader.ReadInt32();
+            if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
+            {
+                throw new Prediction.State.ModelStateException("snapshot is truncated or damaged");
+            }
+
+            var bytes = reader.ReadBytes(length);
+            var crc = reader.ReadUInt32();
+            if (!ServiceKey.TryCreate(ns, name, out var key, out _) || ServiceCount >= _options.MaxServices || System.IO.Hashing.Crc32.HashToUInt32(bytes) != crc)
             {
                 damaged++;
                 continue;
@@ -404,7 +436,9 @@ public sealed partial class DecisionManager : IObservationSink
                 using var serviceReader = new Prediction.State.StateReader(new MemoryStream(bytes, writable: false));
                 cold += service.Read(serviceReader);
             }
-            catch (Exception exception) when (exception is Prediction.State.ModelStateException or EndOfStreamException or IOException)
+#pragma warning disable CA1031 // A damaged service (any fault while reading it) starts cold; it must not stop the others or the start.
+            catch (Exception)
+#pragma warning restore CA1031
             {
                 damaged++;
                 continue;
@@ -420,7 +454,7 @@ public sealed partial class DecisionManager : IObservationSink
         return new SnapshotRestore(restored, cold, damaged, null);
     }
 
-    private const string SnapshotMagic = "metrics-adapter.decisions/v1";
+    private const string SnapshotMagic = "metrics-adapter.decisions/v2";
 
     /// <summary>Settings that change what a service's saved state means; a snapshot restores only under the same ones.</summary>
     private string SnapshotFingerprint() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -435,6 +469,9 @@ public sealed partial class DecisionManager : IObservationSink
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Quarantined the {Kind} of {Service} for {Quarantine}: {Failure}; fallbacks serve meanwhile, then a cold model replaces it")]
     private static partial void LogQuarantined(ILogger logger, string kind, ServiceKey service, string failure, TimeSpan quarantine);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Deciding {Service} failed; its values are not updated this tick")]
+    private static partial void LogServiceFailed(ILogger logger, ServiceKey service, Exception exception);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Forgot service {Service}: no observation for {ForgetAfter}")]
     private static partial void LogForgotten(ILogger logger, ServiceKey service, TimeSpan forgetAfter);

@@ -61,11 +61,20 @@ public sealed record DecisionOptions
     public TimeSpan PodSilentAfter { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// A silent pod is taken as gone after this long, while its service's other pods still report (a pod that
-    /// said it was stopping is gone at once). Default 2 minutes; range 1 s – 1 day; above <see cref="PodSilentAfter"/>.
+    /// A silent pod may be taken as gone after this long, while its service's other pods still report, and only
+    /// when the evidence says so: the other pods have taken over its load, or a new pod has appeared since it went
+    /// quiet. A pod that said it was stopping is gone at once. Default 2 minutes; range 1 s – 1 day; above
+    /// <see cref="PodSilentAfter"/>.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan PodGoneAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Without such evidence a silent pod's last rate is carried this long at most (a sidecar that stays broken
+    /// must not hold the service's value up for ever). Default 15 minutes; range 1 s – 1 day; above <see cref="PodGoneAfter"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PodSilentMax { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Fallbacks use the highest rate observed over this window. Default 2 minutes; range 1 s – 1 h.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

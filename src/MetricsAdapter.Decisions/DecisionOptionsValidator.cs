@@ -33,6 +33,11 @@ public sealed class DecisionOptionsValidator : IValidateOptions<DecisionOptions>
             failures.Add("Decisions:PodGoneAfter must be longer than Decisions:PodSilentAfter");
         }
 
+        if (options.PodSilentMax < options.PodGoneAfter)
+        {
+            failures.Add("Decisions:PodSilentMax must not be shorter than Decisions:PodGoneAfter");
+        }
+
         if (options.ForgetAfter <= options.StopServingAfter)
         {
             failures.Add("Decisions:ForgetAfter must be longer than Decisions:StopServingAfter");

@@ -42,8 +42,14 @@ internal readonly record struct LoadEvidence
 
     public required TimeSpan EvidenceWindow { get; init; }
 
+    /// <summary>How long a failed model is quarantined: its last good forecast counts as evidence that long.</summary>
+    public required TimeSpan Quarantine { get; init; }
+
     /// <summary>While pods are silent: the value served before the first of them went quiet.</summary>
     public required double? HeldBeforeSilence { get; init; }
+
+    /// <summary>The value served at the previous tick.</summary>
+    public required double? LastServed { get; init; }
 }
 
 /// <summary>What <c>latency_anomaly_score</c> is decided from at one tick.</summary>
@@ -54,6 +60,12 @@ internal readonly record struct ScoreEvidence
     public required TimeSpan Age { get; init; }
 
     public required bool HasLatencyData { get; init; }
+
+    /// <summary>Whether latency histograms arrived within the hard limit: their absence is then a gap, not the norm.</summary>
+    public required bool HadLatencyRecently { get; init; }
+
+    /// <summary>The detector's last score before it failed.</summary>
+    public required double? LastGoodScore { get; init; }
 
     public required double? DetectorScore { get; init; }
 
@@ -94,17 +106,20 @@ internal static class DecisionRules
         var peak = e.Peak ?? e.Observed ?? 0;
         if (e.Stale)
         {
-            // Nothing new is known: keep at least what was last forecast and what was last seen.
+            // Nothing new is known: keep at least what was last forecast, last seen, and last served.
             var lastGood = e.LastGood?.Value ?? 0;
-            var value = Math.Max(lastGood, peak);
+            var value = Math.Max(Math.Max(lastGood, peak), Math.Max(e.HeldBeforeSilence ?? 0, e.LastServed ?? 0));
             outcome = new RuleOutcome(value, FallbackReasons.StaleObservations, LastGoodOrPeak,
-                $"No observation for {Duration(e.Age)}; served {Rate(value)}, the larger of the last good forecast ({(e.LastGood is null ? "none" : Rate(lastGood))}) and the highest rate observed over {Duration(e.EvidenceWindow)} ({Rate(peak)}).");
+                $"No observation for {Duration(e.Age)}; served {Rate(value)}, no less than the last good forecast ({(e.LastGood is null ? "none" : Rate(lastGood))}), the highest rate observed over {Duration(e.EvidenceWindow)} ({Rate(peak)}) and the value served before.");
         }
         else if (e.Forecast is not { } forecast)
         {
-            var recentGood = e.LastGood is { } good && e.Now - good.At <= e.EvidenceWindow ? good.Value : 0;
-            var value = Math.Max(Math.Max(peak, e.Observed ?? 0), recentGood);
+            // A failed model's last good forecast stays evidence while it is quarantined; a failure also holds what
+            // was served. A model that is merely cold falls back on what is observed.
+            var window = e.Quarantine > e.EvidenceWindow ? e.Quarantine : e.EvidenceWindow;
+            var recentGood = e.LastGood is { } good && e.Now - good.At <= window ? good.Value : 0;
             var failed = e.ModelFailure is not null;
+            var value = Math.Max(Math.Max(peak, e.Observed ?? 0), Math.Max(recentGood, failed ? e.LastServed ?? 0 : 0));
             outcome = new RuleOutcome(value, failed ? FallbackReasons.ModelFailed : FallbackReasons.ModelNotWarm, ObservedPeak,
                 (failed
                     ? $"The forecaster failed ({e.ModelFailure}) and is quarantined"
@@ -156,8 +171,11 @@ internal static class DecisionRules
 
         if (!e.HasLatencyData)
         {
-            return new RuleOutcome(0, FallbackReasons.NoLatencyData, NoLatency,
-                "No pod of the service reports a latency histogram, so latency cannot be scored; served 0.");
+            // Histograms that stopped are a gap: hold the last score up to the hard limit. Never any: nothing to score.
+            var held = e.HadLatencyRecently ? e.LastServed ?? 0 : 0;
+            return new RuleOutcome(held, FallbackReasons.NoLatencyData, NoLatency, e.HadLatencyRecently
+                ? $"No latency histogram lately; the last score ({Score(held)}) is held until the hard limit."
+                : "No pod of the service reports a latency histogram, so latency cannot be scored; served 0.");
         }
 
         var latency = e.LatencyAtQuantile is { } seconds
@@ -165,12 +183,12 @@ internal static class DecisionRules
             : "no requests in the last step";
         if (e.ModelFailure is not null || !e.Warm || e.DetectorScore is null)
         {
-            var value = e.PodScoreMax ?? 0;
+            var value = Math.Max(e.PodScoreMax ?? 0, e.ModelFailure is not null ? e.LastGoodScore ?? 0 : 0);
             return new RuleOutcome(value, e.ModelFailure is not null ? FallbackReasons.ModelFailed : FallbackReasons.ModelNotWarm, PodScores,
                 (e.ModelFailure is not null
                     ? $"The detector failed ({e.ModelFailure}) and is quarantined"
                     : $"The detector is not warm yet ({e.ModelSteps.ToString(CultureInfo.InvariantCulture)} steps learned)")
-                + $"; served the highest of the pods' own scores ({Score(value)}); {latency}.");
+                + $"; served {Score(value)}, the highest of the pods' own scores{(e.ModelFailure is not null ? " and its last score" : string.Empty)}; {latency}.");
         }
 
         var score = e.DetectorScore.Value;

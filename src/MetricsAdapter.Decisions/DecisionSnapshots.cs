@@ -41,7 +41,9 @@ public sealed partial class DecisionSnapshots(IOptions<DecisionOptions> options,
         {
             LogSaveFailed(logger, path, exception.Message);
         }
-        catch (UnauthorizedAccessException exception)
+#pragma warning disable CA1031 // Whatever fails the snapshot (a model that cannot write itself) must not stop deciding.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
             LogSaveFailed(logger, path, exception.Message);
         }
@@ -69,7 +71,9 @@ public sealed partial class DecisionSnapshots(IOptions<DecisionOptions> options,
                 LogRestored(logger, restore.Services, restore.ColdModels, restore.Skipped, path);
             }
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or Prediction.State.ModelStateException or EndOfStreamException)
+#pragma warning disable CA1031 // A damaged snapshot starts the adapter cold; it must never keep it from starting.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
             LogIgnored(logger, path, exception.Message);
         }

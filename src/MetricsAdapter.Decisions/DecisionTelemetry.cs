@@ -21,6 +21,7 @@ public sealed class DecisionTelemetry : IDisposable
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _withheld;
     private readonly Counter<long> _quarantined;
+    private readonly Counter<long> _serviceFailures;
     private readonly Histogram<double> _tickDuration;
     private readonly Histogram<double> _delay;
     private Func<IEnumerable<ServiceFreshness>> _freshness = static () => [];
@@ -41,6 +42,8 @@ public sealed class DecisionTelemetry : IDisposable
             "Values decided but not served because the audit trail could not record them (the spool is full).");
         _quarantined = _meter.CreateCounter<long>("metrics_adapter.models.quarantined", "{model}",
             "Models that threw or answered a non-finite value and were quarantined, by kind.");
+        _serviceFailures = _meter.CreateCounter<long>("metrics_adapter.decisions.service_failures", "{failure}",
+            "Services whose tick failed (a bug: see the error log); their values were not updated.");
         _tickDuration = _meter.CreateHistogram("metrics_adapter.decisions.tick.duration", "s",
             "Time to decide every service at one tick (aggregation, model steps and rules).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
@@ -88,6 +91,8 @@ public sealed class DecisionTelemetry : IDisposable
         _withheld.Add(1, new KeyValuePair<string, object?>("metric", decision.Key.Metric));
 
     internal void ModelQuarantined(string kind) => _quarantined.Add(1, new KeyValuePair<string, object?>("model", kind));
+
+    internal void ServiceFailed() => _serviceFailures.Add(1);
 
     internal void TickTook(TimeSpan elapsed) => _tickDuration.Record(elapsed.TotalSeconds);
 

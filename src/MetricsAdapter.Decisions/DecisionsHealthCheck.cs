@@ -18,6 +18,10 @@ public sealed class DecisionsHealthCheck(DecisionManager manager, TimeProvider t
             result = HealthCheckResult.Degraded(
                 $"no observations received in {DecisionRules.Duration(now - manager.StartedAt)} since start; nothing is decided until sidecars publish");
         }
+        else if (manager.LastTick is { } tick && now - tick > 4 * options.Tick)
+        {
+            result = HealthCheckResult.Degraded($"no tick for {DecisionRules.Duration(now - tick)} (every {DecisionRules.Duration(options.Tick)} expected): values are not being refreshed");
+        }
         else if (now - last > options.StaleAfter)
         {
             result = HealthCheckResult.Degraded(

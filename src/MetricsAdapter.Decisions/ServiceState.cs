@@ -46,6 +46,8 @@ internal sealed class ServiceState
     private double? _detectorScore;
     private DateTimeOffset? _lastLatencySeen;
     private long _lost;
+    private DateTimeOffset? _lastTick;
+    private double? _lastGoodScore;
     private List<(string Kind, string Failure)>? _quarantines;
 
     public ServiceState(ServiceKey key, LabelSet labels, DecisionOptions options, IServiceModelFactory models)
@@ -61,6 +63,9 @@ internal sealed class ServiceState
     }
 
     public Lock Gate { get; } = new();
+
+    /// <summary>Set under <see cref="Gate"/> when the manager forgets the service: an observation that finds it set looks again.</summary>
+    public bool Forgotten { get; set; }
 
     public ServiceKey Key { get; }
 
@@ -104,7 +109,7 @@ internal sealed class ServiceState
                 return IngestOutcome.TooManyPods;
             }
 
-            pod = new PodState();
+            pod = new PodState { FirstSeen = arrival };
             _pods.Add(observation.Pod, pod);
         }
         else if (pod.LastSequence is { } last)
@@ -123,6 +128,7 @@ internal sealed class ServiceState
 
         pod.LastSequence = observation.Sequence;
         pod.LastArrival = arrival;
+        pod.SilentSince = null;
         pod.Stopping = observation.HasFlag(ObservationFlags.PodStopping);
         if (!observation.HasFlag(ObservationFlags.ScrapeFailed))
         {
@@ -180,9 +186,13 @@ internal sealed class ServiceState
         }
 
         var stepLatency = _stepLatency.Quantile(_options.LatencyQuantile);
-        if (IsStepBoundary(tick))
+        var stepTicks = _options.ModelStep.Ticks;
+        var crossed = _lastTick is { } previous ? (tick.UtcTicks / stepTicks) - (previous.UtcTicks / stepTicks) : IsStepBoundary(tick) ? 1 : 0;
+        _lastTick = tick;
+        if (crossed > 0)
         {
-            LearnStep(tick);
+            // Ticks skipped (an overrun, a restart) must not merge model steps: the missed ones are gaps.
+            LearnStep(tick, (int)Math.Min(crossed - 1, _options.SeasonSteps));
         }
 
         if (age > _options.StopServingAfter)
@@ -211,23 +221,42 @@ internal sealed class ServiceState
 
     private (double? Observed, int Reporting, int Silent) UpdatePods(DateTimeOffset tick, bool stale)
     {
+        double reportingRate = 0;
+        foreach (var pod in _pods.Values)
+        {
+            pod.FreshThisTick = pod.PendingSeconds > 0;
+            if (pod.FreshThisTick)
+            {
+                pod.Rate = pod.PendingRequests / pod.PendingSeconds;
+                (pod.PendingRequests, pod.PendingSeconds) = (0, 0);
+            }
+
+            if (tick - pod.LastArrival <= _options.PodSilentAfter && !pod.Stopping)
+            {
+                reportingRate += pod.Rate ?? 0;
+            }
+        }
+
+        foreach (var pod in _pods.Values)
+        {
+            if (pod.FreshThisTick)
+            {
+                // What the others carried while this pod still served: if they later carry its share too, it is gone.
+                pod.OthersAtLastReport = reportingRate - (pod.Rate ?? 0);
+            }
+        }
+
         var reporting = 0;
         var silent = 0;
         double? total = null;
         List<string>? gone = null;
         foreach (var (name, pod) in _pods)
         {
-            if (pod.PendingSeconds > 0)
-            {
-                pod.Rate = pod.PendingRequests / pod.PendingSeconds;
-                (pod.PendingRequests, pod.PendingSeconds) = (0, 0);
-            }
-
             var quiet = tick - pod.LastArrival;
 
             // Whether a pod is gone is judged only while its service's other pods report: when every pod is
             // silent, the pipeline is broken, not the service.
-            if (!stale && (pod.Stopping || quiet > _options.PodGoneAfter))
+            if (!stale && IsGone(pod, quiet, reportingRate))
             {
                 (gone ??= []).Add(name);
                 continue;
@@ -240,6 +269,7 @@ internal sealed class ServiceState
             else
             {
                 silent++;
+                pod.SilentSince ??= tick;
             }
 
             if (pod.Rate is { } rate)
@@ -254,6 +284,34 @@ internal sealed class ServiceState
         }
 
         return (total, reporting, silent);
+    }
+
+    /// <summary>
+    /// A silent pod is gone — and its rate no longer carried — when it said it was stopping; or past
+    /// <see cref="DecisionOptions.PodGoneAfter"/> when the others have taken over its load or a pod has appeared
+    /// since it went quiet (a replacement); or past <see cref="DecisionOptions.PodSilentMax"/> in any case.
+    /// </summary>
+    private bool IsGone(PodState pod, TimeSpan quiet, double reportingRate)
+    {
+        if (pod.Stopping)
+        {
+            return true;
+        }
+
+        if (quiet <= _options.PodGoneAfter || pod.SilentSince is null)
+        {
+            return false;
+        }
+
+        if (quiet > _options.PodSilentMax)
+        {
+            return true;
+        }
+
+        var absorbed = reportingRate >= pod.OthersAtLastReport + (0.8 * (pod.Rate ?? 0));
+        var replaced = _pods.Values.Any(other => !ReferenceEquals(other, pod) && other.SilentSince is null
+            && other.FirstSeen > pod.FirstSeen && other.FirstSeen > pod.LastArrival - _options.PodSilentAfter);
+        return absorbed || replaced;
     }
 
     private void RememberRate(double? observed)
@@ -292,7 +350,7 @@ internal sealed class ServiceState
         return max;
     }
 
-    private void LearnStep(DateTimeOffset tick)
+    private void LearnStep(DateTimeOffset tick, int missed)
     {
         var rate = _stepRateTicks > 0 ? _stepRateSum / _stepRateTicks : double.NaN;
         var latency = _stepLatency.Quantile(_options.LatencyQuantile);
@@ -303,6 +361,11 @@ internal sealed class ServiceState
         {
             Guard(Forecaster, tick, "forecaster", () =>
             {
+                for (var i = 0; i < missed; i++)
+                {
+                    forecaster.Skip();
+                }
+
                 if (double.IsNaN(rate))
                 {
                     forecaster.Skip();
@@ -325,6 +388,7 @@ internal sealed class ServiceState
                 }
 
                 _detectorScore = score;
+                _lastGoodScore = score;
             });
         }
     }
@@ -383,7 +447,9 @@ internal sealed class ServiceState
             LastGood = _lastGood,
             Now = tick,
             EvidenceWindow = _options.EvidenceWindow,
+            Quarantine = _options.Quarantine,
             HeldBeforeSilence = _heldBeforeSilence,
+            LastServed = _load.LastServed,
         });
         return Record(_load, MetricNames.PredictedLoad, tick, outcome, _options.Horizon, inputs with
         {
@@ -397,11 +463,14 @@ internal sealed class ServiceState
     {
         var detector = Detector.Available(tick);
         var hasLatency = _lastLatencySeen is { } seen && tick - seen <= _options.EvidenceWindow;
+        var hadLatency = _lastLatencySeen is { } last && tick - last <= _options.StopServingAfter;
         var outcome = DecisionRules.Score(new ScoreEvidence
         {
             Stale = stale,
             Age = age,
             HasLatencyData = hasLatency,
+            HadLatencyRecently = hadLatency,
+            LastGoodScore = _lastGoodScore,
             DetectorScore = _detectorScore,
             Model = detector is null ? null : Detector.Identity,
             ModelFailure = detector is null ? Detector.Failure : null,
@@ -526,6 +595,9 @@ internal sealed class ServiceState
         writer.WriteNullable(_heldBeforeSilence);
         writer.WriteDoubles(_recentLoad);
         writer.WriteNullable(_detectorScore);
+        writer.Write(_recentLoadNext);
+        writer.Write(_lastTick?.UtcTicks ?? 0);
+        writer.WriteNullable(_lastGoodScore);
         _load.Write(writer);
         _score.Write(writer);
         Forecaster.Write(writer);
@@ -541,15 +613,19 @@ internal sealed class ServiceState
         for (var i = 0; i < pods; i++)
         {
             var name = reader.ReadString();
-            _pods[name] = PodState.Read(reader);
+            var pod = PodState.Read(reader);
+            if (_pods.Count < _options.MaxPodsPerService)
+            {
+                _pods[name] = pod;
+            }
         }
 
         var recent = reader.ReadDoubles();
         if (recent.Length == _recentRates.Length)
         {
             recent.CopyTo(_recentRates, 0);
-            _recentCount = reader.ReadInt32();
-            _recentNext = reader.ReadInt32();
+            _recentCount = Math.Clamp(reader.ReadInt32(), 0, _recentRates.Length);
+            _recentNext = Math.Clamp(reader.ReadInt32(), 0, _recentRates.Length - 1);
         }
         else
         {
@@ -569,6 +645,9 @@ internal sealed class ServiceState
             recentLoad.CopyTo(_recentLoad, 0);
         }
         _detectorScore = reader.ReadNullableDouble();
+        _recentLoadNext = Math.Clamp(reader.ReadInt32(), 0, _recentLoad.Length - 1);
+        _lastTick = ReadTime(reader);
+        _lastGoodScore = reader.ReadNullableDouble();
         _load.Read(reader);
         _score.Read(reader);
         var cold = Forecaster.Read(reader) ? 0 : 1;
@@ -597,6 +676,16 @@ internal sealed class ServiceState
 
         public bool Stopping { get; set; }
 
+        public DateTimeOffset FirstSeen { get; set; }
+
+        /// <summary>The tick at which the pod was first found silent.</summary>
+        public DateTimeOffset? SilentSince { get; set; }
+
+        /// <summary>The other reporting pods' total rate at the last tick this pod had fresh data.</summary>
+        public double OthersAtLastReport { get; set; }
+
+        public bool FreshThisTick { get; set; }
+
         public void Write(StateWriter writer)
         {
             writer.Write(LastArrival.UtcTicks);
@@ -606,6 +695,9 @@ internal sealed class ServiceState
             writer.Write(PendingSeconds);
             writer.WriteNullable(LastScore);
             writer.Write(Stopping);
+            writer.Write(FirstSeen.UtcTicks);
+            writer.Write(SilentSince?.UtcTicks ?? 0);
+            writer.Write(OthersAtLastReport);
         }
 
         public static PodState Read(StateReader reader)
@@ -618,6 +710,9 @@ internal sealed class ServiceState
             pod.PendingSeconds = reader.ReadDouble();
             pod.LastScore = reader.ReadNullableDouble();
             pod.Stopping = reader.ReadBoolean();
+            pod.FirstSeen = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+            pod.SilentSince = ReadTime(reader);
+            pod.OthersAtLastReport = reader.ReadDouble();
             return pod;
         }
     }

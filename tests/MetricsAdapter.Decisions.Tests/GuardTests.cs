@@ -152,6 +152,28 @@ public sealed class GuardTests
     }
 
     [Fact]
+    public void Tick_SkippedTicksAcrossStepBoundaries_AreGapsForTheModel_NotOneMergedStep()
+    {
+        var (harness, models) = Create();
+        using var _ = harness;
+        var forecaster = new ScriptedForecaster(100, 120);
+        models.Forecaster = () => forecaster;
+        for (var i = 0; i < 3; i++)
+        {
+            harness.RunTick(ThreePods);
+        }
+
+        Assert.Equal(0, forecaster.Observations);
+
+        // From 09:00:45 straight to 09:03:15: the boundaries at 09:01, 09:02 and 09:03 are crossed at once.
+        harness.Clock.Advance(TimeSpan.FromSeconds(150));
+        harness.Report("checkout-a", 10);
+        harness.Decide();
+
+        Assert.Equal(3, forecaster.Observations);
+    }
+
+    [Fact]
     public void Tick_ModelAnswersNaN_IsQuarantined()
     {
         var (harness, models) = Create();
@@ -185,24 +207,33 @@ public sealed class GuardTests
         Assert.Equal(DecisionRules.HeldBeforeSilence, silent.Model);
     }
 
-    [Fact]
-    public void Tick_ASilentPodPastTheGoneLimit_IsDroppedWhileOthersReport()
+    [Theory]
+    [InlineData("carried", 3, 30.0, FallbackReasons.PodsSilent)]
+    [InlineData("carried", 16, 20.0, null)]
+    [InlineData("absorbed", 3, 30.0, null)]
+    [InlineData("replaced", 3, 30.0, null)]
+    public void Tick_ASilentPod_IsGoneOnlyOnEvidenceOrPastTheLimit(string situation, int minutes, double observed, string? reason)
     {
         var (harness, _) = Create();
         using var _ = harness;
         harness.RunTick(ThreePods);
 
-        IReadOnlyList<Decision> decisions = [];
-        var ticks = (int)(harness.Options.PodGoneAfter / harness.Options.Tick) + 1;
-        for (var i = 0; i < ticks; i++)
+        var others = situation switch
         {
-            decisions = harness.RunTick(new Dictionary<string, double> { ["checkout-a"] = 10, ["checkout-b"] = 10 });
+            "absorbed" => new Dictionary<string, double> { ["checkout-a"] = 15, ["checkout-b"] = 15 },
+            "replaced" => new Dictionary<string, double> { ["checkout-a"] = 10, ["checkout-b"] = 10, ["checkout-d"] = 10 },
+            _ => new Dictionary<string, double> { ["checkout-a"] = 10, ["checkout-b"] = 10 },
+        };
+        IReadOnlyList<Decision> decisions = [];
+        for (var i = 0; i < minutes * 4; i++)
+        {
+            decisions = harness.RunTick(others);
         }
 
         var load = Load(decisions);
-        Assert.Null(load.Fallback);
-        Assert.Equal(0, load.Inputs.PodsSilent);
-        Assert.Equal(20, load.Inputs.ObservedRequestsPerSecond);
+        Assert.Equal(reason, load.Fallback?.Reason);
+        Assert.Equal(reason is null ? 0 : 1, load.Inputs.PodsSilent);
+        Assert.Equal(observed, load.Inputs.ObservedRequestsPerSecond);
     }
 
     [Fact]

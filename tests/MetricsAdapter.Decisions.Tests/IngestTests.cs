@@ -27,6 +27,8 @@ public sealed class IngestTests
         { "not UTC", Valid.Replace("09:00:05Z", "10:00:05+01:00", StringComparison.Ordinal), "invalid-interval" },
         { "negative requests", Valid.Replace("\"requests\":50", "\"requests\":-5", StringComparison.Ordinal), "impossible-value" },
         { "more errors than requests", Valid.Replace("\"errors\":1", "\"errors\":51", StringComparison.Ordinal), "impossible-value" },
+        { "a counter gone mad", Valid.Replace("\"requests\":50", "\"requests\":1e12", StringComparison.Ordinal), "impossible-value" },
+        { "an interval of nanoseconds", Valid.Replace("09:00:05Z", "09:00:00.0000001Z", StringComparison.Ordinal), "invalid-interval" },
         { "score above one", Valid.Replace("0.1", "1.5", StringComparison.Ordinal), "impossible-value" },
         { "histogram without +Inf", Valid.Replace("\"latency\":null", """ "latency":{"buckets":[{"le":0.1,"count":5}],"sum":0.2,"count":5}""", StringComparison.Ordinal), "invalid-histogram" },
         { "histogram counts fall", Valid.Replace("\"latency\":null", """ "latency":{"buckets":[{"le":0.1,"count":5},{"le":"+Inf","count":3}],"sum":0.2,"count":3}""", StringComparison.Ordinal), "invalid-histogram" },

@@ -83,6 +83,27 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Restore_ADamagedService_IsSkippedAndTheOthersRestored()
+    {
+        using var original = new DecisionHarness();
+        original.RunTick(Pods);
+        original.Report("search-a", 5, service: Core.Pipeline.ServiceKey.Create("shop", "search"));
+        original.RunTick(Pods);
+        using var snapshot = new MemoryStream();
+        original.Manager.WriteSnapshot(snapshot);
+        var bytes = snapshot.ToArray();
+
+        // One flipped bit in the middle of the first service's state; the framing stays intact.
+        bytes[bytes.Length / 4] ^= 0x10;
+
+        using var restored = new DecisionHarness();
+        var restore = restored.Manager.ReadSnapshot(new MemoryStream(bytes));
+
+        Assert.Equal(1, restore.Skipped);
+        Assert.Equal(1, restore.Services);
+    }
+
+    [Fact]
     public void Restore_DamagedFile_StartsColdWithoutThrowing()
     {
         using var directory = new TemporaryDirectory();

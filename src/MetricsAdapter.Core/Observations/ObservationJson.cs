@@ -21,6 +21,12 @@ public static class ObservationJson
     /// <summary>Longest interval one observation may cover.</summary>
     public static TimeSpan MaxInterval { get; } = TimeSpan.FromHours(1);
 
+    /// <summary>Shortest interval one observation may cover.</summary>
+    public static TimeSpan MinInterval { get; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>More requests per second than any one pod serves: a broken counter, refused as impossible.</summary>
+    public const double MaxRequestsPerSecond = 1e8;
+
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     /// <summary>Writes <paramref name="observation"/> as one JSON object.</summary>
@@ -540,9 +546,9 @@ public sealed class ObservationReader
             return ObservationRejection.InvalidInterval;
         }
 
-        if (end <= start || end - start > ObservationJson.MaxInterval)
+        if (end - start < ObservationJson.MinInterval || end - start > ObservationJson.MaxInterval)
         {
-            detail = "the interval must be positive and at most an hour";
+            detail = "the interval must be at least a millisecond and at most an hour";
             return ObservationRejection.InvalidInterval;
         }
 
@@ -552,6 +558,12 @@ public sealed class ObservationReader
         if (!double.IsFinite(requests) || requests < 0 || !double.IsFinite(errors) || errors < 0 || errors > requests)
         {
             detail = "requests and errors must be finite, not negative, with errors ≤ requests";
+            return ObservationRejection.ImpossibleValue;
+        }
+
+        if (requests / (end - start).TotalSeconds > ObservationJson.MaxRequestsPerSecond)
+        {
+            detail = $"{requests} requests in {(end - start).TotalSeconds} s is beyond any pod ({ObservationJson.MaxRequestsPerSecond:0e0} requests/s)";
             return ObservationRejection.ImpossibleValue;
         }
 
