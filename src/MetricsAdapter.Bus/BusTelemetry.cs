@@ -11,6 +11,7 @@ public sealed class BusTelemetry : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _shipped;
     private readonly Counter<long> _alreadyInKafka;
+    private readonly Counter<long> _refusedByBroker;
     private readonly Counter<long> _clientErrors;
     private readonly Counter<long> _published;
     private readonly Counter<long> _consumed;
@@ -25,6 +26,8 @@ public sealed class BusTelemetry : IDisposable
             "Decision records confirmed by Kafka on the audit topic.");
         _alreadyInKafka = _meter.CreateCounter<long>("metrics_adapter.audit.already_shipped", "{decision}",
             "Spooled records found already on the audit topic after a restart, and not sent again.");
+        _refusedByBroker = _meter.CreateCounter<long>("metrics_adapter.audit.refused_by_broker", "{decision}",
+            "Decision records the broker refused for good (too large, invalid), set aside in <spool>/refused.");
         _clientErrors = _meter.CreateCounter<long>("metrics_adapter.kafka.client.errors", "{error}",
             "Errors reported by Kafka clients, by client role and librdkafka error code.");
         _published = _meter.CreateCounter<long>("metrics_adapter.observations.published", "{observation}",
@@ -50,6 +53,8 @@ public sealed class BusTelemetry : IDisposable
     internal void Shipped(long count) => _shipped.Add(count);
 
     internal void AlreadyShipped(long count) => _alreadyInKafka.Add(count);
+
+    internal void Refused() => _refusedByBroker.Add(1);
 
     internal void ClientError(string role, string code) =>
         _clientErrors.Add(1, new KeyValuePair<string, object?>("client", role), new KeyValuePair<string, object?>("error", code));

@@ -28,7 +28,7 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
     private readonly KafkaClientLog _clientLog;
     private readonly ILogger<KafkaDecisionShipper> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly ConcurrentQueue<(long Sequence, Error? Error)> _reports = new();
+    private readonly ConcurrentQueue<(long Sequence, Error? Error, byte[]? Value)> _reports = new();
 
     public KafkaDecisionShipper(
         DecisionSpool spool,
@@ -169,7 +169,7 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
                         Headers = new Headers { { "content-type", ContentType } },
                     }, report =>
                     {
-                        _reports.Enqueue((sequence, report.Error.IsError ? report.Error : null));
+                        _reports.Enqueue((sequence, report.Error.IsError ? report.Error : null, report.Error.IsError ? report.Message.Value : null));
                         Wake();
                     });
                 }
@@ -197,6 +197,14 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
         {
             if (report.Error is { } error)
             {
+                if (IsPermanent(error.Code))
+                {
+                    // The broker will never take this record: set it aside where a person finds it, and go on.
+                    Park(report.Sequence, report.Value, error);
+                    delivered.Add(report.Sequence);
+                    continue;
+                }
+
                 failure ??= error;
                 continue;
             }
@@ -223,6 +231,19 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
         }
 
         return failure;
+    }
+
+    private static bool IsPermanent(ErrorCode code) =>
+        code is ErrorCode.MsgSizeTooLarge or ErrorCode.InvalidRecord or ErrorCode.RecordListTooLarge or ErrorCode.InvalidMsg;
+
+    private void Park(long sequence, byte[]? value, Error error)
+    {
+        var directory = Path.Combine(_spool.Directory, "refused");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + ".json");
+        File.WriteAllBytes(path, value ?? []);
+        _telemetry.Refused();
+        LogParked(_logger, sequence, error.Code, error.Reason, path);
     }
 
     /// <summary>
@@ -252,17 +273,22 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
                    .SetErrorHandler((_, error) => _clientLog.OnError(error))
                    .Build())
         {
+            // From a minute before the oldest record in doubt (records carry their decision's time), so that records
+            // of other writers in between do not hide ours; where the broker cannot look up times, the last ones.
+            var since = new Timestamp(candidates.Min(c => c.Timestamp).UtcDateTime - TimeSpan.FromMinutes(1));
+            var starts = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(new TopicPartition(topic, p), since)), TimeSpan.FromSeconds(10));
             var assignments = new List<TopicPartitionOffset>();
             var remaining = 0;
-            foreach (var partition in partitions)
+            foreach (var start in starts)
             {
-                var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(10));
-                if (watermarks.High.Value <= watermarks.Low.Value)
+                var watermarks = consumer.QueryWatermarkOffsets(start.TopicPartition, TimeSpan.FromSeconds(10));
+                var from = start.Offset.Value >= 0 ? start.Offset.Value : Math.Max(watermarks.Low.Value, watermarks.High.Value - inDoubt);
+                if (watermarks.High.Value <= Math.Max(from, watermarks.Low.Value))
                 {
                     continue;
                 }
 
-                assignments.Add(new TopicPartitionOffset(topic, partition, Math.Max(watermarks.Low.Value, watermarks.High.Value - inDoubt)));
+                assignments.Add(new TopicPartitionOffset(start.TopicPartition, Math.Max(from, watermarks.Low.Value)));
                 remaining++;
             }
 
@@ -297,6 +323,9 @@ public sealed partial class KafkaDecisionShipper : BackgroundService
 
     [LoggerMessage(EventId = 5401, Level = LogLevel.Warning, Message = "Shipping the audit trail stopped ({Code}: {Reason}); retrying in {Backoff} — decisions stay in the spool meanwhile")]
     private static partial void LogSessionFailed(ILogger logger, string code, string reason, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 5403, Level = LogLevel.Critical, Message = "The broker refuses decision record {Sequence} for good ({Code}: {Reason}); it is set aside in {Path} and shipping goes on")]
+    private static partial void LogParked(ILogger logger, long sequence, ErrorCode code, string reason, string path);
 
     [LoggerMessage(EventId = 5402, Level = LogLevel.Information, Message = "Checked {InDoubt} spooled decisions that may have reached Kafka unconfirmed: {Present} were already on the topic and are not sent again")]
     private static partial void LogReconciled(ILogger logger, int inDoubt, int present);

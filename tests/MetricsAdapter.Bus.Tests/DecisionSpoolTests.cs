@@ -119,4 +119,41 @@ public sealed class DecisionSpoolTests
         Assert.InRange(Directory.GetFiles(directory.Path, "*.seg").Length, 3, 5);
         Assert.Equal(Enumerable.Range(251, 50).Select(i => (long)i), spool.Read(250, 100).Select(e => e.Sequence));
     }
+
+    [Fact]
+    public void Acknowledge_Everything_EmptiesTheSpool_SoOneSegmentsWorthNeverStaysFull()
+    {
+        using var directory = new TemporaryDirectory();
+        using var spool = Open(directory.Path, maxBytes: 2048, segmentBytes: 2048);
+        var appended = spool.Append(Enumerable.Range(0, 100).Select(Record).ToList());
+        Assert.True(appended < 100);
+
+        spool.Acknowledge(appended);
+
+        Assert.Equal(0, spool.Bytes);
+        Assert.Empty(Directory.GetFiles(directory.Path, "*.seg"));
+        Assert.Equal(appended, spool.Append(Enumerable.Range(0, appended).Select(Record).ToList()));
+        Assert.Equal(appended + 1, spool.Read(appended, 1)[0].Sequence);
+    }
+
+    [Fact]
+    public void Read_ADamagedRecordInTheMiddle_StopsThereInsteadOfSkippingIt()
+    {
+        using var directory = new TemporaryDirectory();
+        using (var spool = Open(directory.Path, segmentBytes: 1024))
+        {
+            spool.Append(Enumerable.Range(0, 100).Select(Record).ToList());
+        }
+
+        var first = Directory.GetFiles(directory.Path, "*.seg").Order(StringComparer.Ordinal).First();
+        using var reopened = Open(directory.Path, segmentBytes: 1024);
+        var bytes = File.ReadAllBytes(first);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(first, bytes);
+
+        var read = reopened.Read(0, 1000);
+
+        Assert.InRange(read.Count, 1, 15);
+        Assert.Equal(Enumerable.Range(1, read.Count).Select(i => (long)i), read.Select(e => e.Sequence));
+    }
 }

@@ -57,7 +57,7 @@ public sealed partial class DecisionSpool : IDisposable
         _maxBytes = maxBytes;
         _segmentBytes = segmentBytes;
         _logger = logger;
-        Directory.CreateDirectory(directory);
+        System.IO.Directory.CreateDirectory(directory);
         Open();
     }
 
@@ -123,6 +123,9 @@ public sealed partial class DecisionSpool : IDisposable
 
     public long MaxBytes => _maxBytes;
 
+    /// <summary>The spool's directory.</summary>
+    public string Directory => _directory;
+
     /// <summary>Records refused because the spool was full, since start.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
@@ -138,45 +141,38 @@ public sealed partial class DecisionSpool : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var total = _segments.Sum(s => s.Length);
             var appended = 0;
-            Span<byte> header = stackalloc byte[HeaderBytes + 2];
-            foreach (var (timestamp, key, value) in records)
+            var (segmentsBefore, nextBefore) = (_segments.Count, _nextSequence);
+            var (lengthBefore, lastBefore) = _segments.Count > 0 ? (_segments[^1].Length, _segments[^1].Last) : (0L, 0L);
+            try
             {
-                var length = 2 + key.Length + value.Length;
-                if (length > MaxEntryBytes || key.Length > ushort.MaxValue)
+                foreach (var record in records)
                 {
-                    throw new ArgumentException($"a spool record may hold at most {MaxEntryBytes} bytes and a key of {ushort.MaxValue}");
+                    var length = 2 + record.Key.Length + record.Value.Length;
+                    if (length > MaxEntryBytes || record.Key.Length > ushort.MaxValue)
+                    {
+                        throw new ArgumentException($"a spool record may hold at most {MaxEntryBytes} bytes and a key of {ushort.MaxValue}");
+                    }
+
+                    if (total + HeaderBytes + length > _maxBytes)
+                    {
+                        break;
+                    }
+
+                    WriteEntry(CurrentWriter(), record, length);
+                    total += HeaderBytes + length;
+                    appended++;
                 }
 
-                if (total + HeaderBytes + length > _maxBytes)
+                if (appended > 0)
                 {
-                    break;
+                    _writer!.Flush(flushToDisk: true);
+                    _committed = _nextSequence - 1;
                 }
-
-                var writer = CurrentWriter();
-                var sequence = _nextSequence;
-                BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)length);
-                BinaryPrimitives.WriteUInt64LittleEndian(header[8..], (ulong)sequence);
-                BinaryPrimitives.WriteInt64LittleEndian(header[16..], timestamp.ToUnixTimeMilliseconds());
-                BinaryPrimitives.WriteUInt16LittleEndian(header[24..], (ushort)key.Length);
-                var crc = new Crc32();
-                crc.Append(header[8..]);
-                crc.Append(key);
-                crc.Append(value);
-                BinaryPrimitives.WriteUInt32LittleEndian(header[4..], crc.GetCurrentHashAsUInt32());
-                writer.Write(header);
-                writer.Write(key);
-                writer.Write(value);
-                _segments[^1].Length += HeaderBytes + length;
-                _segments[^1].Last = sequence;
-                total += HeaderBytes + length;
-                _nextSequence++;
-                appended++;
             }
-
-            if (appended > 0)
+            catch (IOException)
             {
-                _writer!.Flush(flushToDisk: true);
-                _committed = _nextSequence - 1;
+                RollBack(segmentsBefore, lengthBefore, lastBefore, nextBefore);
+                throw;
             }
 
             if (appended < records.Count)
@@ -186,6 +182,63 @@ public sealed partial class DecisionSpool : IDisposable
 
             return appended;
         }
+    }
+
+    private void WriteEntry(FileStream writer, SpoolRecord record, int length)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes + 2];
+        var sequence = _nextSequence;
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)length);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], (ulong)sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(header[16..], record.Timestamp.ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteUInt16LittleEndian(header[24..], (ushort)record.Key.Length);
+        var crc = new Crc32();
+        crc.Append(header[8..]);
+        crc.Append(record.Key);
+        crc.Append(record.Value);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], crc.GetCurrentHashAsUInt32());
+        writer.Write(header);
+        writer.Write(record.Key);
+        writer.Write(record.Value);
+        _segments[^1].Length += HeaderBytes + length;
+        _segments[^1].Last = sequence;
+        _nextSequence++;
+    }
+
+    /// <summary>
+    /// A failed append (a full disk) leaves nothing behind: segments it opened are deleted, the one it wrote into
+    /// is cut back to where it was, so later appends never land after a half-written record.
+    /// </summary>
+    private void RollBack(int segmentsBefore, long lengthBefore, long lastBefore, long nextBefore)
+    {
+        try
+        {
+            _writer?.Dispose();
+        }
+        catch (IOException)
+        {
+            // The buffered tail could not be written either: it is cut off below.
+        }
+
+        _writer = null;
+        while (_segments.Count > segmentsBefore)
+        {
+            File.Delete(_segments[^1].Path);
+            _segments.RemoveAt(_segments.Count - 1);
+        }
+
+        if (_segments.Count > 0)
+        {
+            using (var file = new FileStream(_segments[^1].Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+                file.SetLength(lengthBefore);
+                file.Flush(flushToDisk: true);
+            }
+
+            (_segments[^1].Length, _segments[^1].Last) = (lengthBefore, lastBefore);
+        }
+
+        _nextSequence = nextBefore;
     }
 
     /// <summary>
@@ -225,8 +278,10 @@ public sealed partial class DecisionSpool : IDisposable
                     var position = cursor.File.Position;
                     if (ReadEntry(cursor.File) is not { } entry)
                     {
+                        // A committed record that cannot be read: stop here rather than skip it (and lose it unnoticed).
                         cursor.File.Position = position;
-                        break;
+                        LogUnreadable(_logger, segment.Path, cursor.Next);
+                        return result;
                     }
 
                     cursor.Next = entry.Sequence + 1;
@@ -261,6 +316,15 @@ public sealed partial class DecisionSpool : IDisposable
             {
                 File.Delete(_segments[0].Path);
                 _segments.RemoveAt(0);
+            }
+
+            if (_segments.Count == 1 && _segments[0].Last <= _acknowledged && _segments[0].Length > 0)
+            {
+                // Everything is shipped: the open segment goes too, so a spool as large as one segment never stays full.
+                _writer?.Dispose();
+                _writer = null;
+                File.Delete(_segments[0].Path);
+                _segments.Clear();
             }
         }
     }
@@ -315,10 +379,17 @@ public sealed partial class DecisionSpool : IDisposable
             return _writer;
         }
 
-        _writer?.Dispose();
+        if (_writer is not null)
+        {
+            // Records of this batch in the old segment are served with the rest: they must be on disk too.
+            _writer.Flush(flushToDisk: true);
+            _writer.Dispose();
+        }
+
         var path = System.IO.Path.Combine(_directory, _nextSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentSuffix);
         _writer = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, 1 << 16);
         _segments.Add(new Segment(path, _nextSequence) { Last = _nextSequence - 1 });
+        Native.DirectorySync.Flush(_directory);
         return _writer;
     }
 
@@ -326,7 +397,7 @@ public sealed partial class DecisionSpool : IDisposable
     {
         (_acknowledged, _handedOff) = ReadCheckpoint();
         var last = _acknowledged;
-        foreach (var path in Directory.GetFiles(_directory, "*" + SegmentSuffix).Order(StringComparer.Ordinal))
+        foreach (var path in System.IO.Directory.GetFiles(_directory, "*" + SegmentSuffix).Order(StringComparer.Ordinal))
         {
             if (!long.TryParse(System.IO.Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var first))
             {
@@ -480,6 +551,7 @@ public sealed partial class DecisionSpool : IDisposable
         }
 
         File.Move(temporary, path, overwrite: true);
+        Native.DirectorySync.Flush(_directory);
         (_savedAcknowledged, _savedHandedOff) = (_acknowledged, _handedOff);
     }
 
@@ -505,6 +577,9 @@ public sealed partial class DecisionSpool : IDisposable
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Cut {Bytes} bytes of an unfinished record off the end of {Path} (the process stopped during an append; that record was never served)")]
     private static partial void LogTornTail(ILogger logger, string path, long bytes);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Critical, Message = "The audit spool's record {Sequence} in {Path} cannot be read: shipping stops there until it is repaired")]
+    private static partial void LogUnreadable(ILogger logger, string path, long sequence);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "The audit spool in {Directory} holds {Records} decisions not yet confirmed by Kafka; they are shipped first, in order")]
     private static partial void LogReopened(ILogger logger, long records, string directory);
