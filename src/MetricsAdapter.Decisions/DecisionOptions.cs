@@ -34,6 +34,13 @@ public sealed record DecisionOptions
     [Range(0.5, 0.999)]
     public double Quantile { get; init; } = 0.9;
 
+    /// <summary>
+    /// A forecast is capped at this multiple of the highest rate the service has shown lately (a decaying maximum,
+    /// half-life 30 minutes): beyond it a forecast is a model artefact, not foresight. Default 2; range 1.1 – 1000.
+    /// </summary>
+    [Range(1.1, 1000)]
+    public double MaxForecastRatio { get; init; } = 2;
+
     /// <summary>Detector per service, by name (<c>evaluate nab</c> lists them). Default <c>mcl</c>.</summary>
     [Required]
     public string Detector { get; init; } = "mcl";

@@ -46,6 +46,8 @@ internal sealed class ServiceState
     private double? _detectorScore;
     private DateTimeOffset? _lastLatencySeen;
     private long _lost;
+    private double _recentHigh;
+    private readonly double _highDecay;
     private DateTimeOffset? _lastTick;
     private double? _lastGoodScore;
     private List<(string Kind, string Failure)>? _quarantines;
@@ -56,6 +58,7 @@ internal sealed class ServiceState
         Labels = labels;
         _options = options;
         _recentRates = new double[options.EvidenceTicks];
+        _highDecay = Math.Pow(0.5, options.Tick / TimeSpan.FromMinutes(30));
         _recentLoad = new double[(int)Math.Ceiling(options.PodSilentAfter / options.Tick) + 1];
         Array.Fill(_recentLoad, double.NaN);
         Forecaster = new ModelSlot<IForecaster>(() => models.CreateForecaster(key), models.Describe);
@@ -316,6 +319,8 @@ internal sealed class ServiceState
 
     private void RememberRate(double? observed)
     {
+        // The highest rate seen lately, forgetting with a half-life of 30 minutes.
+        _recentHigh = Math.Max(observed ?? 0, _recentHigh * _highDecay);
         _recentRates[_recentNext] = observed ?? double.NaN;
         _recentNext = (_recentNext + 1) % _recentRates.Length;
         _recentCount = Math.Min(_recentCount + 1, _recentRates.Length);
@@ -414,6 +419,16 @@ internal sealed class ServiceState
             identity = Forecaster.Identity;
         }
 
+        // A forecast far above anything the service has shown lately is a model artefact (an upper quantile built on
+        // a handful of wild residuals), not foresight: it is capped, and the explanation says so.
+        var capped = false;
+        var ceiling = _options.MaxForecastRatio * Math.Max(_recentHigh, inputs.ObservedRequestsPerSecond ?? 0);
+        if (forecast is { } raw && raw.Upper > ceiling && ceiling > 0)
+        {
+            forecast = new Forecast(Math.Min(raw.Point, ceiling), ceiling);
+            capped = true;
+        }
+
         if (forecast is { } good && !stale)
         {
             _lastGood = (good.Upper, tick);
@@ -451,6 +466,11 @@ internal sealed class ServiceState
             HeldBeforeSilence = _heldBeforeSilence,
             LastServed = _load.LastServed,
         });
+        if (capped && outcome.Reason is null)
+        {
+            outcome = outcome with { Explanation = outcome.Explanation + $" The model's forecast was capped at {DecisionRules.Rate(ceiling)}, {_options.MaxForecastRatio.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}× the highest rate seen lately." };
+        }
+
         return Record(_load, MetricNames.PredictedLoad, tick, outcome, _options.Horizon, inputs with
         {
             ForecastPoint = forecast?.Point,
@@ -598,6 +618,7 @@ internal sealed class ServiceState
         writer.Write(_recentLoadNext);
         writer.Write(_lastTick?.UtcTicks ?? 0);
         writer.WriteNullable(_lastGoodScore);
+        writer.Write(_recentHigh);
         _load.Write(writer);
         _score.Write(writer);
         Forecaster.Write(writer);
@@ -648,6 +669,7 @@ internal sealed class ServiceState
         _recentLoadNext = Math.Clamp(reader.ReadInt32(), 0, _recentLoad.Length - 1);
         _lastTick = ReadTime(reader);
         _lastGoodScore = reader.ReadNullableDouble();
+        _recentHigh = reader.ReadDouble();
         _load.Read(reader);
         _score.Read(reader);
         var cold = Forecaster.Read(reader) ? 0 : 1;

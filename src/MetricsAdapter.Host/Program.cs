@@ -7,6 +7,7 @@ var root = new RootCommand("MetricsAdapter: forecast-driven external metrics for
     CertsCommand.Create(),
     EvaluateCommand.Create(),
     ExplainCommand.Create(),
+    SimulateCommand.Create(),
     DevKafkaCommand.Create(),
 };
 

@@ -7,3 +7,9 @@ internal static class CliValues
     public static string[] SplitList(string[]? values) =>
         (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
 }
+
+/// <summary>Reports on the calling thread, in order (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+internal sealed class SynchronousProgress(Action<string> report) : IProgress<string>
+{
+    public void Report(string value) => report(value);
+}

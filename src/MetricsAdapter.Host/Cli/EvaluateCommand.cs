@@ -261,10 +261,4 @@ internal static class EvaluateCommand
         await Console.Error.WriteLineAsync($"metrics-adapter: {message}");
         return exitCode;
     }
-
-    /// <summary>Reports on the calling thread, in order (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    private sealed class SynchronousProgress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
-    }
 }

@@ -13,6 +13,7 @@ namespace MetricsAdapter.Simulation.Replay;
 /// <param name="Surges">Surges found in the trace (the pods the load needs up by 30% and 2 pods within 5 minutes).</param>
 /// <param name="UnderProvisionedMinutes">Minutes in which the load exceeded the serving pods' capacity.</param>
 /// <param name="MaxReplicas">The most replicas at once.</param>
+/// <param name="FallbackMinutes">Predictive only: minutes in which <c>predicted_load</c> was a fallback (a cold model, stale input).</param>
 public sealed record PolicyResult(
     string Policy,
     double SloViolationMinutes,
@@ -22,7 +23,8 @@ public sealed record PolicyResult(
     double? TimeToScaleSeconds,
     int Surges,
     double UnderProvisionedMinutes,
-    int MaxReplicas);
+    int MaxReplicas,
+    double? FallbackMinutes);
 
 /// <summary>The run's time series, one point a minute, for the plot.</summary>
 public sealed record SimulationSeries(
@@ -81,30 +83,22 @@ public static class TraceSimulator
         var steps = (long)(load.Duration / step);
         var perSync = (int)(sync / step);
         var perObservation = (int)(parameters.ObservationInterval / step);
-        var horizonSteps = (int)Math.Ceiling(parameters.Horizon / step);
         var minutes = new List<double>();
         var loadSeries = new List<double>();
         var forecastSeries = new List<double>();
         var onsets = new List<double>();
         var required = new Queue<double>();
-        var lastOnset = TimeSpan.MinValue;
+        TimeSpan? lastOnset = null;
         var perMinute = (int)(TimeSpan.FromMinutes(1) / step);
         var nextProgress = 0.1;
-        var future = new double[horizonSteps + 1];
-        for (var i = 0; i <= horizonSteps; i++)
-        {
-            future[i] = load.Rate((step * i) - (step / 2));
-        }
 
         for (long k = 1; k <= steps; k++)
         {
             var at = step * k;
             var demand = load.Rate(at - (step / 2));
 
-            // The oracle's window: the load over the next horizon, known exactly.
-            var ahead = load.Rate(at + (step * horizonSteps) - (step / 2));
-            future[(int)(k % future.Length)] = ahead;
-            var oracle = future.Max();
+            // The oracle knows the load at the horizon exactly.
+            var oracle = load.Rate(at + parameters.Horizon - (step / 2));
 
             foreach (var run in runs)
             {
@@ -119,7 +113,7 @@ public static class TraceSimulator
                 if (required.Count > SurgeLookBack.TotalMinutes + 1)
                 {
                     var before = required.Dequeue();
-                    if (needed >= 1.3 * before && needed - before >= 2 && at - lastOnset >= SurgeSpacing)
+                    if (needed >= 1.3 * before && needed - before >= 2 && (lastOnset is not { } previous || at - previous >= SurgeSpacing))
                     {
                         lastOnset = at;
                         onsets.Add(at.TotalMinutes);
@@ -200,6 +194,7 @@ public static class TraceSimulator
         private double _replicaSeconds;
         private double _underSeconds;
         private int _events;
+        private double _fallbackSeconds;
         private int _maxReplicas = cluster.Replicas;
         private double _intervalRequests;
         private double _intervalLatencyWeight;
@@ -232,6 +227,11 @@ public static class TraceSimulator
             if (utilisation > 1)
             {
                 _underSeconds += seconds;
+            }
+
+            if (pipeline?.LoadFallback is not null)
+            {
+                _fallbackSeconds += seconds;
             }
 
             _intervalRequests += demand * seconds;
@@ -292,7 +292,8 @@ public static class TraceSimulator
             _timesToScale.Count == 0 ? null : _timesToScale.Average(),
             _timesToScale.Count,
             _underSeconds / 60,
-            _maxReplicas);
+            _maxReplicas,
+            pipeline is null ? null : _fallbackSeconds / 60);
     }
 }
 
