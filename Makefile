@@ -40,7 +40,7 @@ manifests: ## Render the deployment manifests offline
 	kubectl kustomize manifests
 
 .PHONY: bench
-bench: bench-api bench-webhook bench-webhook-stages bench-models bench-decisions ## Run every benchmark
+bench: bench-api bench-webhook bench-webhook-stages bench-models bench-decisions bench-simulate ## Run every benchmark
 
 .PHONY: bench-api
 bench-api: cli ## Load-test metric queries against an empty endpoint of the same server (wrk)
@@ -63,6 +63,10 @@ bench-models: ## Cost per update of every forecaster and detector (BenchmarkDotN
 .PHONY: bench-decisions
 bench-decisions: cli ## Decision-manager ingestion and tick cost on one core; observation-to-served delay through the mock cluster
 	./bench/decisions/run.sh
+
+.PHONY: bench-simulate
+bench-simulate: cli ## simulate on every trace (reactive, reactive-rps, predictive, oracle) and its run time on 90 days
+	./bench/simulate/run.sh
 
 .PHONY: clean
 clean: ## Remove build output (keeps .run/)

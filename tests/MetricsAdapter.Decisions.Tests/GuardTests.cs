@@ -11,9 +11,10 @@ public sealed class GuardTests
 {
     private static readonly Dictionary<string, double> ThreePods = new() { ["checkout-a"] = 10, ["checkout-b"] = 10, ["checkout-c"] = 10 };
 
+    /// <summary>The scripted forecasts are far above the scripted load: the runaway cap is tested on its own, off here.</summary>
     private static (DecisionHarness Harness, ScriptedModels Models) Create(DecisionOptions? options = null)
     {
-        options ??= new DecisionOptions();
+        options ??= new DecisionOptions { MaxForecastRatio = 1000 };
         var models = new ScriptedModels(options);
         return (new DecisionHarness(options, models), models);
     }
@@ -34,6 +35,21 @@ public sealed class GuardTests
         Assert.Equal(TimeSpan.FromMinutes(2), load.Horizon);
         Assert.Contains("Forecast 120 req/s", load.Explanation, StringComparison.Ordinal);
         Assert.Equal(1, harness.Recorder.Total("metrics_adapter.decisions", ("metric", "predicted_load"), ("fallback", "none")));
+    }
+
+    [Fact]
+    public void Tick_ForecastFarAboveAnythingSeen_IsCappedAndSaysSo()
+    {
+        var (harness, models) = Create(new DecisionOptions());
+        using var _ = harness;
+        models.Forecaster = () => new ScriptedForecaster(500, 900);
+
+        var load = Load(harness.RunTick(ThreePods));
+
+        Assert.Null(load.Fallback);
+        Assert.Equal("60", load.Value.ToString());
+        Assert.Equal(60, load.Inputs.ForecastUpper);
+        Assert.Contains("capped at 60 req/s, 2× the highest rate seen lately", load.Explanation, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,12 +31,13 @@ internal static class SimulateCommand
         var slo = new Option<string?>("--slo") { Description = "p95 latency objective (default 300ms)." };
         var target = new Option<double?>("--target-utilization") { Description = "Utilisation every policy aims at (default 0.7)." };
         var horizon = new Option<string?>("--horizon") { Description = "Forecast horizon of the decision manager and the oracle (default 2m)." };
+        var quantile = new Option<double?>("--quantile") { Description = "Upper quantile of predicted_load (default 0.9, the decision manager's default)." };
         var maxDays = new Option<double?>("--max-days") { Description = "Only the first N days of the trace (default 90)." };
         var release = new Option<string>("--controller-release") { Description = "HPA arithmetic to follow: current or 1.26.", DefaultValueFactory = _ => "current" };
         release.AcceptOnlyFromAmong("current", "1.26");
         var command = new Command("simulate", "Replay a trace through a cluster model and a model of the stock HPA under each policy (reactive CPU, reactive request rate, predictive, oracle), side by side.")
         {
-            trace, policy, hpa, json, plot, peakPods, startup, capacity, slo, target, horizon, maxDays, release,
+            trace, policy, hpa, json, plot, peakPods, startup, capacity, slo, target, horizon, quantile, maxDays, release,
             HpaReplayCommand(),
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -59,6 +60,7 @@ internal static class SimulateCommand
                     TargetUtilization = parse.GetValue(target) ?? defaults.TargetUtilization,
                     Horizon = Duration(parse.GetValue(horizon), "--horizon") ?? defaults.Horizon,
                     MaxDuration = parse.GetValue(maxDays) is { } days ? TimeSpan.FromDays(days) : defaults.MaxDuration,
+                    ForecastQuantile = parse.GetValue(quantile) ?? defaults.ForecastQuantile,
                 };
                 var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
                 if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(parameters, new(parameters), errors, validateAllProperties: true)
@@ -177,7 +179,7 @@ internal static class SimulateCommand
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"{result.Trace}: {result.Duration.TotalDays:0.##} days{(result.Truncated ? " (the first part of the trace: --max-days)" : string.Empty)}, load ×{result.Scale:0.####} (peak = {p.PeakPods} pods at {p.TargetUtilization:0.##})\n");
         text.Append(CultureInfo.InvariantCulture,
-            $"cluster: start-up {Seconds(p.StartupDelay)}, {p.PodCapacity:0.#} req/s per pod, p95 {Ms(p.BaseLatency)}/(1-u) (≥1 s from u 0.95, {Seconds(p.OverloadLatency)} past 1), SLO p95 < {Ms(p.Slo)}; CPU {p.CpuBaseline:0.##}+{1 - p.CpuBaseline:0.##}·u of {p.CpuRequestMilli}m; CPU metric {Seconds(p.CpuMetricWindow)} window, {Seconds(p.CpuMetricDelay)} late; rate metric {Seconds(p.RateMetricWindow)} window, {Seconds(p.RateMetricDelay)} late; observations every {Seconds(p.ObservationInterval)}; horizon {Seconds(p.Horizon)}; step {Seconds(p.Step)}\n");
+            $"cluster: start-up {Seconds(p.StartupDelay)}, {p.PodCapacity:0.#} req/s per pod, p95 {Ms(p.BaseLatency)}/(1-u) (≥1 s from u 0.95, {Seconds(p.OverloadLatency)} past 1), SLO p95 < {Ms(p.Slo)}; CPU {p.CpuBaseline:0.##}+{1 - p.CpuBaseline:0.##}·u of {p.CpuRequestMilli}m; CPU metric {Seconds(p.CpuMetricWindow)} window, {Seconds(p.CpuMetricDelay)} late; rate metric {Seconds(p.RateMetricWindow)} window, {Seconds(p.RateMetricDelay)} late; observations every {Seconds(p.ObservationInterval)}; horizon {Seconds(p.Horizon)}, quantile {p.ForecastQuantile:0.###}; step {Seconds(p.Step)}\n");
         foreach (var (name, hpa) in result.Hpas)
         {
             text.Append(CultureInfo.InvariantCulture, $"  {name}: {hpa}\n");
@@ -274,6 +276,7 @@ internal static class SimulateCommand
             writer.WriteNumber("rateMetricDelaySeconds", p.RateMetricDelay.TotalSeconds);
             writer.WriteNumber("observationIntervalSeconds", p.ObservationInterval.TotalSeconds);
             writer.WriteNumber("horizonSeconds", p.Horizon.TotalSeconds);
+            writer.WriteNumber("forecastQuantile", p.ForecastQuantile);
             writer.WriteNumber("stepSeconds", p.Step.TotalSeconds);
             writer.WriteNumber("minReplicas", p.MinReplicas);
             writer.WriteNumber("maxReplicas", p.ResolvedMaxReplicas);

@@ -27,7 +27,7 @@ internal sealed class PredictivePipeline : IDisposable
     public PredictivePipeline(DateTimeOffset origin, SimulationParameters parameters)
     {
         _clock = new SimulationClock(origin);
-        Options = new DecisionOptions { Horizon = parameters.Horizon };
+        Options = new DecisionOptions { Horizon = parameters.Horizon, Quantile = parameters.ForecastQuantile };
         _manager = new DecisionManager(Microsoft.Extensions.Options.Options.Create(Options), new DefaultServiceModelFactory(Options), _clock,
             new DecisionTelemetry(_meters), NullLogger<DecisionManager>.Instance);
     }

@@ -58,6 +58,10 @@ public sealed record SimulationParameters
     /// <summary>The forecast horizon: the decision manager's, and how far the oracle sees. Default 2 minutes.</summary>
     public TimeSpan Horizon { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>The upper quantile of <c>predicted_load</c> (the decision manager's option). Default 0.9, as served.</summary>
+    [Range(0.5, 0.999)]
+    public double ForecastQuantile { get; init; } = 0.9;
+
     /// <summary>The simulation's time step. Default 5 s.</summary>
     public TimeSpan Step { get; init; } = TimeSpan.FromSeconds(5);
 
