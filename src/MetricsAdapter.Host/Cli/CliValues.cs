@@ -13,3 +13,13 @@ internal sealed class SynchronousProgress(Action<string> report) : IProgress<str
 {
     public void Report(string value) => report(value);
 }
+
+internal static class CliOutput
+{
+    /// <summary>Writes one line to stderr and returns the exit code to end with.</summary>
+    public static async Task<int> FailAsync(string message, int code)
+    {
+        await Console.Error.WriteLineAsync(message);
+        return code;
+    }
+}

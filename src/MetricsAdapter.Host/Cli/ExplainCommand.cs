@@ -38,19 +38,19 @@ internal static class ExplainCommand
         {
             if (!ServiceKey.TryParse(parse.GetValue(subject), out var service, out var keyError))
             {
-                return await FailAsync($"explain: {keyError}", 2);
+                return await CliOutput.FailAsync($"explain: {keyError}", 2);
             }
 
             var now = TimeProvider.System.GetUtcNow();
             if (!TryParseSince(parse.GetValue(since)!, now, out var from))
             {
-                return await FailAsync($"explain: --since {parse.GetValue(since)}: not a duration (30m, 2h, 1d) or an RFC 3339 time", 2);
+                return await CliOutput.FailAsync($"explain: --since {parse.GetValue(since)}: not a duration (30m, 2h, 1d) or an RFC 3339 time", 2);
             }
 
             var (settings, options, error) = KafkaCliOptions.Resolve(parse.GetValue(bootstrap), parse.GetValue(config));
             if (settings is null)
             {
-                return await FailAsync("explain: " + error, 2);
+                return await CliOutput.FailAsync("explain: " + error, 2);
             }
 
             IReadOnlyList<AuditRecord> records;
@@ -66,7 +66,7 @@ internal static class ExplainCommand
             }
             catch (KafkaException exception)
             {
-                return await FailAsync($"explain: cannot read {options.DecisionsTopic} at {settings["bootstrap.servers"]}: {exception.Error.Reason}", 1);
+                return await CliOutput.FailAsync($"explain: cannot read {options.DecisionsTopic} at {settings["bootstrap.servers"]}: {exception.Error.Reason}", 1);
             }
 
             var selected = records
@@ -176,11 +176,5 @@ internal static class ExplainCommand
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static async Task<int> FailAsync(string message, int code)
-    {
-        await Console.Error.WriteLineAsync(message);
-        return code;
     }
 }

@@ -44,7 +44,7 @@ internal static class SimulateCommand
         {
             if (parse.GetValue(trace) is not { } path)
             {
-                return await FailAsync("simulate: --trace is required (or use `simulate hpa --recording`)", 2);
+                return await CliOutput.FailAsync("simulate: --trace is required (or use `simulate hpa --recording`)", 2);
             }
 
             var defaults = new SimulationParameters();
@@ -66,12 +66,12 @@ internal static class SimulateCommand
                 if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(parameters, new(parameters), errors, validateAllProperties: true)
                     || parameters.StartupDelay < TimeSpan.Zero || parameters.Horizon < parameters.Step || parameters.MaxDuration <= TimeSpan.Zero)
                 {
-                    return await FailAsync("simulate: " + (errors.Count > 0 ? string.Join("; ", errors.Select(e => e.ErrorMessage)) : "durations must be positive and the horizon at least 5s"), 2);
+                    return await CliOutput.FailAsync("simulate: " + (errors.Count > 0 ? string.Join("; ", errors.Select(e => e.ErrorMessage)) : "durations must be positive and the horizon at least 5s"), 2);
                 }
             }
             catch (FormatException exception)
             {
-                return await FailAsync("simulate: " + exception.Message, 2);
+                return await CliOutput.FailAsync("simulate: " + exception.Message, 2);
             }
 
             HpaSpec? user = null;
@@ -87,7 +87,7 @@ internal static class SimulateCommand
             }
             catch (Exception exception) when (exception is FormatException or InvalidDataException or IOException)
             {
-                return await FailAsync("simulate: " + exception.Message, 2);
+                return await CliOutput.FailAsync("simulate: " + exception.Message, 2);
             }
 
             var chosen = parse.GetValue(policy) == "all" ? Policies.All : [parse.GetValue(policy)!];
@@ -129,7 +129,7 @@ internal static class SimulateCommand
             }
             catch (Exception exception) when (exception is FormatException or IOException or InvalidOperationException)
             {
-                return await FailAsync("simulate hpa: " + exception.Message, 2);
+                return await CliOutput.FailAsync("simulate hpa: " + exception.Message, 2);
             }
 
             var syncs = replay.Replay();
@@ -306,11 +306,5 @@ internal static class SimulateCommand
         return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(unit) && value >= 0
             ? TimeSpan.FromSeconds(value * unit)
             : throw new FormatException($"{flag} {text}: not a duration such as 90s, 2m, 300ms");
-    }
-
-    private static async Task<int> FailAsync(string message, int code)
-    {
-        await Console.Error.WriteLineAsync(message);
-        return code;
     }
 }
