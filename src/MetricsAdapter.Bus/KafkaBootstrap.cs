@@ -44,9 +44,6 @@ public sealed partial class KafkaBootstrap : IDisposable
 
     public bool IsEmbedded => _embedded is not null;
 
-    /// <summary>The embedded cluster, when there is one (tests take its brokers down).</summary>
-    public EmbeddedKafkaCluster? Embedded => _embedded;
-
     public void Dispose()
     {
         if (_embedded is null)

@@ -22,8 +22,6 @@ public sealed partial class SpooledAuditSink(
     private long _nextFullWarning;
     private long _nextNearFullWarning;
 
-    public string Source => _source;
-
     public ValueTask<int> RecordAsync(IReadOnlyList<Decision> decisions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decisions);

@@ -29,13 +29,10 @@ internal sealed class ServiceState
     private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
     private readonly LatencyAccumulator _tickLatency = new();
     private readonly LatencyAccumulator _stepLatency = new();
-    private readonly double[] _recentRates;
-    private readonly double[] _recentLoad;
-    private int _recentLoadNext;
+    private readonly RingBuffer _recentRates;
+    private readonly RingBuffer _recentLoad;
     private readonly MetricMemory _load = new();
     private readonly MetricMemory _score = new();
-    private int _recentCount;
-    private int _recentNext;
     private double _tickRequests;
     private double _tickErrors;
     private DateTimeOffset? _oldestPublishedInTick;
@@ -57,10 +54,9 @@ internal sealed class ServiceState
         Key = key;
         Labels = labels;
         _options = options;
-        _recentRates = new double[options.EvidenceTicks];
+        _recentRates = new RingBuffer(options.EvidenceTicks);
         _highDecay = Math.Pow(0.5, options.Tick / TimeSpan.FromMinutes(30));
-        _recentLoad = new double[(int)Math.Ceiling(options.PodSilentAfter / options.Tick) + 1];
-        Array.Fill(_recentLoad, double.NaN);
+        _recentLoad = new RingBuffer((int)Math.Ceiling(options.PodSilentAfter / options.Tick) + 1);
         Forecaster = new ModelSlot<IForecaster>(() => models.CreateForecaster(key), models.Describe);
         Detector = new ModelSlot<IAnomalyDetector>(() => models.CreateDetector(key), models.Describe);
     }
@@ -80,10 +76,6 @@ internal sealed class ServiceState
 
     /// <summary>When the newest observation arrived (our clock).</summary>
     public DateTimeOffset? NewestArrival { get; private set; }
-
-    public int PodCount => _pods.Count;
-
-    public int SilentPods { get; private set; }
 
     /// <summary>Sequence gaps seen since the last call, for the loss counter.</summary>
     public long TakeLost()
@@ -174,7 +166,6 @@ internal sealed class ServiceState
         var age = NewestArrival is { } newest ? tick - newest : TimeSpan.MaxValue;
         var stale = age > _options.StaleAfter;
         var (observed, reporting, silent) = UpdatePods(tick, stale);
-        SilentPods = silent;
         RememberRate(observed);
         var tickLatency = _tickLatency.Summarise();
         _stepLatency.Add(_tickLatency);
@@ -321,24 +312,25 @@ internal sealed class ServiceState
     {
         // The highest rate seen lately, forgetting with a half-life of 30 minutes.
         _recentHigh = Math.Max(observed ?? 0, _recentHigh * _highDecay);
-        _recentRates[_recentNext] = observed ?? double.NaN;
-        _recentNext = (_recentNext + 1) % _recentRates.Length;
-        _recentCount = Math.Min(_recentCount + 1, _recentRates.Length);
+        _recentRates.Add(observed ?? double.NaN);
     }
 
-    private double? Peak()
+    private double? Peak() => Highest(_recentRates);
+
+    /// <summary>The highest finite value of a ring (NaN marks a tick with nothing to remember), or null.</summary>
+    private static double? Highest(RingBuffer ring)
     {
-        double? peak = null;
-        for (var i = 0; i < _recentCount; i++)
+        double? highest = null;
+        for (var i = 0; i < ring.Count; i++)
         {
-            var rate = _recentRates[i];
-            if (!double.IsNaN(rate) && (peak is null || rate > peak))
+            var value = ring[i];
+            if (double.IsFinite(value) && (highest is null || value > highest))
             {
-                peak = rate;
+                highest = value;
             }
         }
 
-        return peak;
+        return highest;
     }
 
     private double? PodScoreMax(DateTimeOffset tick)
@@ -442,7 +434,7 @@ internal sealed class ServiceState
         {
             // A pod counts as silent only PodSilentAfter after its last report: take the highest value served
             // since then, so nothing that happened after it went quiet lowers the floor.
-            _heldBeforeSilence = _recentLoad.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max() is var held && double.IsFinite(held) ? held : null;
+            _heldBeforeSilence = Highest(_recentLoad);
         }
 
         var slot = Forecaster;
@@ -560,8 +552,7 @@ internal sealed class ServiceState
         memory.LastServed = decision.Value?.ToDouble();
         if (isLoad)
         {
-            _recentLoad[_recentLoadNext] = memory.LastServed ?? double.NaN;
-            _recentLoadNext = (_recentLoadNext + 1) % _recentLoad.Length;
+            _recentLoad.Add(memory.LastServed ?? double.NaN);
         }
     }
 
@@ -605,17 +596,14 @@ internal sealed class ServiceState
             pod.Write(writer);
         }
 
-        writer.WriteDoubles(_recentRates);
-        writer.Write(_recentCount);
-        writer.Write(_recentNext);
+        writer.WriteDoubles(_recentRates.ToArray());
         writer.Write(_stepRateSum);
         writer.Write(_stepRateTicks);
         writer.WriteNullable(_lastGood?.Value);
         writer.Write(_lastGood?.At.UtcTicks ?? 0);
         writer.WriteNullable(_heldBeforeSilence);
-        writer.WriteDoubles(_recentLoad);
+        writer.WriteDoubles(_recentLoad.ToArray());
         writer.WriteNullable(_detectorScore);
-        writer.Write(_recentLoadNext);
         writer.Write(_lastTick?.UtcTicks ?? 0);
         writer.WriteNullable(_lastGoodScore);
         writer.Write(_recentHigh);
@@ -641,32 +629,15 @@ internal sealed class ServiceState
             }
         }
 
-        var recent = reader.ReadDoubles();
-        if (recent.Length == _recentRates.Length)
-        {
-            recent.CopyTo(_recentRates, 0);
-            _recentCount = Math.Clamp(reader.ReadInt32(), 0, _recentRates.Length);
-            _recentNext = Math.Clamp(reader.ReadInt32(), 0, _recentRates.Length - 1);
-        }
-        else
-        {
-            _ = reader.ReadInt32();
-            _ = reader.ReadInt32();
-        }
-
+        Refill(_recentRates, reader.ReadDoubles());
         _stepRateSum = reader.ReadDouble();
         _stepRateTicks = reader.ReadInt32();
         var lastGood = reader.ReadNullableDouble();
         var lastGoodAt = ReadTime(reader);
         _lastGood = lastGood is { } value && lastGoodAt is { } at ? (value, at) : null;
         _heldBeforeSilence = reader.ReadNullableDouble();
-        var recentLoad = reader.ReadDoubles();
-        if (recentLoad.Length == _recentLoad.Length)
-        {
-            recentLoad.CopyTo(_recentLoad, 0);
-        }
+        Refill(_recentLoad, reader.ReadDoubles());
         _detectorScore = reader.ReadNullableDouble();
-        _recentLoadNext = Math.Clamp(reader.ReadInt32(), 0, _recentLoad.Length - 1);
         _lastTick = ReadTime(reader);
         _lastGoodScore = reader.ReadNullableDouble();
         _recentHigh = reader.ReadDouble();
@@ -674,6 +645,16 @@ internal sealed class ServiceState
         _score.Read(reader);
         var cold = Forecaster.Read(reader) ? 0 : 1;
         return cold + (Detector.Read(reader) ? 0 : 1);
+    }
+
+    /// <summary>Restores a ring from its values; one saved with another size keeps the newest that fit.</summary>
+    private static void Refill(RingBuffer ring, double[] values)
+    {
+        ring.Clear();
+        foreach (var value in values)
+        {
+            ring.Add(value);
+        }
     }
 
     internal static DateTimeOffset? ReadTime(StateReader reader)

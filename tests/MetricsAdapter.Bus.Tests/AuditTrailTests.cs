@@ -38,16 +38,6 @@ public sealed class AuditTrailTests
         return decisions;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + timeout;
-        while (!condition())
-        {
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
-
     private static IReadOnlyList<AuditRecord> ReadTopic(KafkaTestCluster kafka) =>
         AuditTrailReader.Read(kafka.Settings.For("test-reader"), kafka.Options.DecisionsTopic, Start.AddDays(-1), null, TimeSpan.FromSeconds(20), TimeProvider.System, out _);
 
@@ -78,7 +68,7 @@ public sealed class AuditTrailTests
             Assert.Equal(3, await sink.RecordAsync(batch, CancellationToken.None));
         }
 
-        await WaitForAsync(() => spool.Acknowledged == decisions.Count, TimeSpan.FromSeconds(30), "the spool to be shipped");
+        await Eventually.WaitAsync(() => spool.Acknowledged == decisions.Count, TimeSpan.FromSeconds(30), "the spool to be shipped");
         await shipper.StopAsync(CancellationToken.None);
 
         var records = ReadTopic(kafka);
@@ -98,7 +88,7 @@ public sealed class AuditTrailTests
         var after = Decisions(5, firstTick: 25);
         await shipper.StartAsync(CancellationToken.None);
         await sink.RecordAsync(before, CancellationToken.None);
-        await WaitForAsync(() => spool.Acknowledged == before.Count, TimeSpan.FromSeconds(30), "the first decisions to be shipped");
+        await Eventually.WaitAsync(() => spool.Acknowledged == before.Count, TimeSpan.FromSeconds(30), "the first decisions to be shipped");
 
         kafka.Cluster.SetBrokerDown(1);
         foreach (var batch in during.Chunk(6))
@@ -111,7 +101,7 @@ public sealed class AuditTrailTests
         Assert.Equal(during.Count, spool.Depth);
         kafka.Cluster.SetBrokerUp(1);
         await sink.RecordAsync(after, CancellationToken.None);
-        await WaitForAsync(() => spool.Depth == 0, TimeSpan.FromSeconds(60), "the spool to drain after the outage");
+        await Eventually.WaitAsync(() => spool.Depth == 0, TimeSpan.FromSeconds(60), "the spool to drain after the outage");
         await shipper.StopAsync(CancellationToken.None);
 
         AssertExactlyOnceInOrder(ReadTopic(kafka), [.. before, .. during, .. after]);
@@ -141,7 +131,7 @@ public sealed class AuditTrailTests
         var (spool, shipper) = (trail.Spool, trail.Shipper);
         using var recorder = new MeasurementRecorder(kafka.Meters);
         await shipper.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => spool.Depth == 0, TimeSpan.FromSeconds(30), "the spool to drain");
+        await Eventually.WaitAsync(() => spool.Depth == 0, TimeSpan.FromSeconds(30), "the spool to drain");
         await shipper.StopAsync(CancellationToken.None);
 
         AssertExactlyOnceInOrder(ReadTopic(kafka), decisions);

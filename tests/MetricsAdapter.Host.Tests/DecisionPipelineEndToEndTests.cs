@@ -39,7 +39,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             (ServiceKey.Create("shop", "checkout"), "checkout-b", 30),
             (ServiceKey.Create("shop", "search"), "search-a", 7),
         ]);
-        await WaitForAsync(async () => (await Served("predicted_load", "checkout")) is not null, TimeSpan.FromSeconds(90), "a decided value");
+        await Eventually.WaitAsync(async () => (await Served("predicted_load", "checkout")) is not null, TimeSpan.FromSeconds(90), "a decided value");
 
         // Now that the consumer group has joined (a new group starts at the topic's end), bad records are consumed too.
         foreach (var record in BadRecords)
@@ -47,7 +47,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             Feed.Publish(Encoding.UTF8.GetBytes(record.Contains("\"other\"", StringComparison.Ordinal) ? "other/checkout" : "shop/checkout"), Encoding.UTF8.GetBytes(record));
         }
 
-        await WaitForAsync(async () => await Adapter.MetricAsync("metrics_adapter_observations_received_total", "result=\"rejected\"") >= BadRecords.Length,
+        await Eventually.WaitAsync(async () => await Adapter.MetricAsync("metrics_adapter_observations_received_total", "result=\"rejected\"") >= BadRecords.Length,
             TimeSpan.FromSeconds(30), "the bad records to be consumed");
     }
 
@@ -66,20 +66,6 @@ public sealed class PipelineFixture : IAsyncLifetime
         var list = JsonNode.Parse(await client.GetStringAsync(new Uri(
             $"/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/{metric}?labelSelector=service%3D{service}", UriKind.Relative)))!;
         return list["items"]!.AsArray().SingleOrDefault();
-    }
-
-    internal static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = TimeProvider.System.GetUtcNow() + timeout;
-        while (!await condition())
-        {
-            if (TimeProvider.System.GetUtcNow() > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            await Task.Delay(500);
-        }
     }
 
     public async Task DisposeAsync()

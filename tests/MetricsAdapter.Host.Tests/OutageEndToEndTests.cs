@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using MetricsAdapter.Bus;
 using MetricsAdapter.Core.Decisions;
 using MetricsAdapter.Core.Pipeline;
+using MetricsAdapter.Testing;
 
 namespace MetricsAdapter.Host.Tests;
 
@@ -32,7 +33,7 @@ public sealed partial class OutageEndToEndTests
         var served = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         using var stopPolling = new CancellationTokenSource();
         var polling = PollServedAsync(adapter, served, stopPolling.Token);
-        await PipelineFixture.WaitForAsync(() => Task.FromResult(served.Count >= 8), TimeSpan.FromSeconds(90), "decisions before the outage");
+        await Eventually.WaitAsync(() => Task.FromResult(served.Count >= 8), TimeSpan.FromSeconds(90), "decisions before the outage");
 
         Assert.StartsWith("ok", await broker.CommandAsync("down 1"), StringComparison.Ordinal);
         var down = TimeProvider.System.GetUtcNow();
@@ -43,7 +44,7 @@ public sealed partial class OutageEndToEndTests
         Assert.StartsWith("ok", await broker.CommandAsync("up 1"), StringComparison.Ordinal);
         var up = TimeProvider.System.GetUtcNow();
 
-        await PipelineFixture.WaitForAsync(async () => await adapter.MetricAsync("metrics_adapter_spool_depth") == 0, TimeSpan.FromSeconds(90), "the spool to drain");
+        await Eventually.WaitAsync(async () => await adapter.MetricAsync("metrics_adapter_spool_depth") == 0, TimeSpan.FromSeconds(90), "the spool to drain");
         await stopPolling.CancelAsync();
         await polling;
         Assert.Equal(0, await adapter.TerminateAsync(TimeSpan.FromSeconds(30)));

@@ -33,20 +33,17 @@ public sealed class ServedAdapterFixture : IAsyncLifetime
     private async Task WaitUntilDecidedAsync(TimeSpan timeout)
     {
         using var client = Adapter.CreateAdminClient();
-        var deadline = TimeProvider.System.GetUtcNow() + timeout;
-        while (TimeProvider.System.GetUtcNow() < deadline)
+        try
         {
-            var list = JsonNode.Parse(await client.GetStringAsync(new Uri(
-                "/apis/external.metrics.k8s.io/v1beta1/namespaces/demo/latency_anomaly_score?labelSelector=service+in+%28checkout%2Cfrontend%2Csearch%29", UriKind.Relative)))!;
-            if (list["items"]!.AsArray().Count == 3)
-            {
-                return;
-            }
-
-            await Task.Delay(500);
+            await Eventually.WaitAsync(async () => JsonNode.Parse(await client.GetStringAsync(new Uri(
+                "/apis/external.metrics.k8s.io/v1beta1/namespaces/demo/latency_anomaly_score?labelSelector=service+in+%28checkout%2Cfrontend%2Csearch%29", UriKind.Relative)))!
+                ["items"]!.AsArray().Count == 3,
+            timeout, "the demo's values to be decided", TimeSpan.FromMilliseconds(500));
         }
-
-        throw new TimeoutException("the demo's values were not decided in time:\n" + Adapter.Output);
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException(exception.Message + ":\n" + Adapter.Output, exception);
+        }
     }
 
     public async Task DisposeAsync()

@@ -122,6 +122,4 @@ public static class FallbackReasons
 
     /// <summary>Past the hard limit with no observation: the series is withdrawn and the HPA holds.</summary>
     public const string NoData = "no-data";
-
-    public static IReadOnlyList<string> All { get; } = [StaleObservations, ModelNotWarm, ModelFailed, PodsSilent, NoLatencyData, NoData];
 }

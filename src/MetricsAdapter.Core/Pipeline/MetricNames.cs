@@ -8,6 +8,4 @@ public static class MetricNames
 
     /// <summary>How anomalous a service's latency is now, in [0, 1].</summary>
     public const string LatencyAnomalyScore = "latency_anomaly_score";
-
-    public static IReadOnlyList<string> All { get; } = [PredictedLoad, LatencyAnomalyScore];
 }

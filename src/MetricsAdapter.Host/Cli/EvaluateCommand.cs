@@ -256,9 +256,5 @@ internal static class EvaluateCommand
         }
     }
 
-    private static async Task<int> FailAsync(string message, int exitCode)
-    {
-        await Console.Error.WriteLineAsync($"metrics-adapter: {message}");
-        return exitCode;
-    }
+    private static Task<int> FailAsync(string message, int exitCode) => CliOutput.FailAsync($"metrics-adapter: {message}", exitCode);
 }

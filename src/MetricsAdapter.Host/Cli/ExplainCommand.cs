@@ -93,25 +93,12 @@ internal static class ExplainCommand
             return true;
         }
 
-        if (text.Length < 2 || !double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0)
+        if (!DurationText.TryParse(text, DurationText.UpToDays, out var span))
         {
             return false;
         }
 
-        TimeSpan? span = text[^1] switch
-        {
-            's' => TimeSpan.FromSeconds(amount),
-            'm' => TimeSpan.FromMinutes(amount),
-            'h' => TimeSpan.FromHours(amount),
-            'd' => TimeSpan.FromDays(amount),
-            _ => null,
-        };
-        if (span is null)
-        {
-            return false;
-        }
-
-        since = now - span.Value;
+        since = now - span;
         return true;
     }
 

@@ -296,15 +296,8 @@ internal static class SimulateCommand
             return null;
         }
 
-        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001) : (text[..^1], text[^1] switch
-        {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            _ => double.NaN,
-        });
-        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(unit) && value >= 0
-            ? TimeSpan.FromSeconds(value * unit)
+        return DurationText.TryParse(text, DurationText.FromMilliseconds, out var span)
+            ? span
             : throw new FormatException($"{flag} {text}: not a duration such as 90s, 2m, 300ms");
     }
 }

@@ -1,7 +1,6 @@
 using MetricsAdapter.Core.Observations;
 using MetricsAdapter.Core.Pipeline;
 using MetricsAdapter.Prediction.Detection;
-using MetricsAdapter.Prediction.Numerics;
 
 namespace MetricsAdapter.Simulation.Demo;
 
@@ -13,9 +12,6 @@ namespace MetricsAdapter.Simulation.Demo;
 /// </summary>
 public sealed class DemoCluster
 {
-    /// <summary>Prometheus client libraries' default latency buckets, in seconds.</summary>
-    public static IReadOnlyList<double> Buckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, double.PositiveInfinity];
-
     private const double LatencySpread = 0.45;
     private const double PeakUtilisation = 0.75;
     private readonly DemoWorkloadOptions _options;
@@ -98,8 +94,8 @@ public sealed class DemoCluster
             var median = Service.BaseLatencySeconds / (1 - Math.Min(utilisation, 0.97));
             var errorRatio = 0.002 + 0.05 * Math.Max(0, utilisation - 1);
             var errors = Math.Min(requests, Math.Floor(requests * errorRatio));
-            var histogram = Histogram(requests, median);
-            var p95 = median * Math.Exp(1.645 * LatencySpread);
+            var histogram = LogNormalLatency.Histogram(requests, median, LatencySpread, wholeCounts: true);
+            var p95 = median * Math.Exp(LogNormalLatency.P95Z * LatencySpread);
             var score = _detector.ScoreAndLearn(p95);
             var first = _sequence == 0;
             return new Observation
@@ -117,21 +113,6 @@ public sealed class DemoCluster
                 Flags = first ? [ObservationFlags.FirstInterval] : [],
                 Sidecar = "demo",
             };
-        }
-
-        /// <summary>Log-normal latencies around <paramref name="median"/>: each bucket's expected cumulative count.</summary>
-        private static LatencyHistogram Histogram(double requests, double median)
-        {
-            var counts = new double[Buckets.Count];
-            for (var i = 0; i < Buckets.Count; i++)
-            {
-                var bound = Buckets[i];
-                var below = double.IsPositiveInfinity(bound) ? 1.0 : 1 - NormalTail.UpperTail((Math.Log(bound) - Math.Log(median)) / LatencySpread);
-                counts[i] = i == Buckets.Count - 1 ? requests : Math.Max(i == 0 ? 0 : counts[i - 1], Math.Round(requests * below));
-            }
-
-            var sum = requests * median * Math.Exp(LatencySpread * LatencySpread / 2);
-            return new LatencyHistogram(Buckets, counts, sum, requests);
         }
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using MetricsAdapter.Core.Observations;
 using MetricsAdapter.Core.Pipeline;
 using MetricsAdapter.Decisions;
-using MetricsAdapter.Prediction.Numerics;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MetricsAdapter.Simulation.Replay;
@@ -14,7 +13,6 @@ namespace MetricsAdapter.Simulation.Replay;
 /// </summary>
 internal sealed class PredictivePipeline : IDisposable
 {
-    private static readonly double[] Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, double.PositiveInfinity];
     private const double LatencySpread = 0.5;
 
     private readonly SimulationClock _clock;
@@ -48,7 +46,7 @@ internal sealed class PredictivePipeline : IDisposable
         _clock.Set(at);
         var end = _clock.GetUtcNow();
         var perPod = serving.Count == 0 ? 0 : requests / serving.Count;
-        var histogram = Histogram(perPod, p95);
+        var histogram = LogNormalLatency.Histogram(perPod, p95 / Math.Exp(LogNormalLatency.P95Z * LatencySpread), LatencySpread, wholeCounts: false);
         foreach (var pod in serving)
         {
             Publish(pod, end, interval, perPod, histogram, stopping: false);
@@ -102,21 +100,6 @@ internal sealed class PredictivePipeline : IDisposable
             Sequence = sequence,
             Flags = stopping ? [ObservationFlags.PodStopping] : sequence == 0 ? [ObservationFlags.FirstInterval] : [],
         }, end, _origin);
-    }
-
-    /// <summary>Log-normal latencies with the given p95: each bucket's expected cumulative count.</summary>
-    private static LatencyHistogram Histogram(double requests, double p95)
-    {
-        var median = p95 / Math.Exp(1.645 * LatencySpread);
-        var counts = new double[Buckets.Length];
-        for (var i = 0; i < Buckets.Length; i++)
-        {
-            counts[i] = i == Buckets.Length - 1
-                ? requests
-                : Math.Max(i == 0 ? 0 : counts[i - 1], requests * (1 - NormalTail.UpperTail((Math.Log(Buckets[i]) - Math.Log(median)) / LatencySpread)));
-        }
-
-        return new LatencyHistogram(Buckets, counts, requests * median * Math.Exp(LatencySpread * LatencySpread / 2), requests);
     }
 
     private sealed class SimulationClock(DateTimeOffset origin) : TimeProvider
