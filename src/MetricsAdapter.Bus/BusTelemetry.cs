@@ -34,13 +34,13 @@ public sealed class BusTelemetry : IDisposable
             "Observations published to the observation topic, by result: sent, dropped (buffer full), failed.");
         _consumed = _meter.CreateCounter<long>("metrics_adapter.kafka.consumed", "{record}",
             "Records taken off the observation topic.");
-        _meter.CreateObservableGauge("metrics_adapter.spool.depth", () => _spool?.Depth ?? 0, "{decision}",
+        _meter.CreateObservableGauge("metrics_adapter.spool.depth", () => SpoolReading(s => s.Depth), "{decision}",
             "Decisions in the audit spool not yet confirmed by Kafka.");
-        _meter.CreateObservableGauge("metrics_adapter.spool.size", () => _spool?.Bytes ?? 0, "By",
+        _meter.CreateObservableGauge("metrics_adapter.spool.size", () => SpoolReading(s => s.Bytes), "By",
             "Bytes the audit spool holds on disk.");
-        _meter.CreateObservableGauge("metrics_adapter.spool.limit", () => _spool?.MaxBytes ?? 0, "By",
+        _meter.CreateObservableGauge("metrics_adapter.spool.limit", () => SpoolReading(s => s.MaxBytes), "By",
             "Bytes the audit spool may hold; at the limit new decisions are refused and not served.");
-        _meter.CreateObservableCounter("metrics_adapter.spool.refused", () => _spool?.Refused ?? 0, "{decision}",
+        _meter.CreateObservableCounter("metrics_adapter.spool.refused", () => SpoolReading(s => s.Refused), "{decision}",
             "Decisions the full audit spool refused (not recorded, so not served).");
         _meter.CreateObservableGauge("metrics_adapter.kafka.reachable",
             () => connectivity.Roles.Select(role => new Measurement<int>(connectivity.DownSince(role) is null ? 1 : 0,
@@ -49,6 +49,10 @@ public sealed class BusTelemetry : IDisposable
     }
 
     internal void Observe(DecisionSpool spool) => _spool = spool;
+
+    /// <summary>No measurement at all in a process without a spool (the sidecar), rather than a misleading zero.</summary>
+    private IEnumerable<Measurement<long>> SpoolReading(Func<DecisionSpool, long> read) =>
+        _spool is { } spool ? [new Measurement<long>(read(spool))] : [];
 
     internal void Shipped(long count) => _shipped.Add(count);
 

@@ -89,6 +89,20 @@ public sealed record InjectionOptions
     /// <summary>Extra environment for the sidecar (e.g. KAFKA_BOOTSTRAP_SERVERS). Default none.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
+    /// <summary>
+    /// Kafka bootstrap servers handed to the sidecar as <c>METRICS_ADAPTER_KAFKA_BOOTSTRAP</c>. Default unset: <c>serve</c>
+    /// fills it from <c>--kafka-bootstrap</c> unless that is the embedded broker.
+    /// </summary>
+    public string? KafkaBootstrap { get; init; }
+
+    /// <summary>
+    /// A Secret in the pod's namespace holding the sidecar's Kafka TLS/SASL material, one librdkafka setting per key
+    /// (<c>sasl.username</c>, <c>sasl.password</c>, <c>security.protocol</c>, <c>sasl.mechanism</c>) and <c>ca.crt</c>,
+    /// <c>tls.crt</c>, <c>tls.key</c> for TLS. Mounted read-only at <c>/etc/metrics-adapter/kafka</c> (optional, so a
+    /// missing Secret never blocks the pod); never put in environment or arguments. Default unset: no mount.
+    /// </summary>
+    public string? KafkaSecretName { get; init; }
+
     /// <summary>What an internal error answers. Default Allow (fail open).</summary>
     public InternalErrorAction OnInternalError { get; init; } = InternalErrorAction.Allow;
 

@@ -54,6 +54,16 @@ public sealed class InjectionOptionsValidator : IValidateOptions<InjectionOption
             failures.Add($"Injection:Image \"{options.Image}\" is not an image reference");
         }
 
+        if (options.KafkaSecretName is { Length: > 0 } secret && KubernetesNames.ValidateDns1123Subdomain(secret) is { } secretError)
+        {
+            failures.Add($"Injection:KafkaSecretName \"{secret}\": {secretError}");
+        }
+
+        if (options.KafkaBootstrap is { } bootstrap && (bootstrap.Length == 0 || bootstrap.Any(char.IsWhiteSpace)))
+        {
+            failures.Add($"Injection:KafkaBootstrap \"{bootstrap}\" is not a list of host:port");
+        }
+
         foreach (var variable in options.Environment?.Keys ?? [])
         {
             if (variable.Length == 0 || !(char.IsAsciiLetter(variable[0]) || variable[0] == '_') || !variable.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))

@@ -2,26 +2,24 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MetricsAdapter.Core.Pipeline;
 using MetricsAdapter.Injection.Json;
 using MetricsAdapter.Injection.Patch;
 using MetricsAdapter.Injection.Policy;
 
 namespace MetricsAdapter.Injection.Mutation;
 
-/// <summary>Environment the injector sets on the sidecar; names the configuration may not reuse.</summary>
+/// <summary>Environment the injector sets on the sidecar (<see cref="SidecarContract"/>); names the configuration may not reuse.</summary>
 public static class SidecarEnvironment
 {
-    public const string PodName = "POD_NAME";
-    public const string PodNamespace = "POD_NAMESPACE";
-    public const string NodeName = "NODE_NAME";
-    public const string Service = "METRICS_ADAPTER_SERVICE";
-    public const string ScrapePort = "METRICS_ADAPTER_SCRAPE_PORT";
-    public const string ScrapePath = "METRICS_ADAPTER_SCRAPE_PATH";
+    public const string PodName = SidecarContract.PodName;
+    public const string PodNamespace = SidecarContract.PodNamespace;
+    public const string NodeName = SidecarContract.NodeName;
+    public const string Service = SidecarContract.Service;
+    public const string ScrapePort = SidecarContract.ScrapePort;
+    public const string ScrapePath = SidecarContract.ScrapePath;
 
-    public static IReadOnlySet<string> Reserved { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        PodName, PodNamespace, NodeName, Service, ScrapePort, ScrapePath,
-    };
+    public static IReadOnlySet<string> Reserved => SidecarContract.Reserved;
 }
 
 /// <summary>
@@ -74,6 +72,23 @@ public sealed class SidecarInjector(InjectionOptions options)
             containers.Add(sidecar);
         }
 
+        if (options.KafkaSecretName is { Length: > 0 } secretName)
+        {
+            var volume = new JsonObject
+            {
+                ["name"] = SidecarContract.KafkaSecretVolume,
+                ["secret"] = new JsonObject { ["secretName"] = secretName, ["optional"] = true, ["defaultMode"] = 0x124 },
+            };
+            if (JsonView.EditArray(spec, "volumes") is { } volumes)
+            {
+                volumes.Add(volume);
+            }
+            else
+            {
+                spec["volumes"] = new JsonArray(volume);
+            }
+        }
+
         annotations[PodKeys.Status] = status;
         return desired;
     }
@@ -111,6 +126,11 @@ public sealed class SidecarInjector(InjectionOptions options)
             ValueEnv(SidecarEnvironment.Service, target.Service),
             ValueEnv(SidecarEnvironment.ScrapePort, target.MetricsPort.ToString(CultureInfo.InvariantCulture)),
             ValueEnv(SidecarEnvironment.ScrapePath, target.MetricsPath));
+        if (options.KafkaBootstrap is { Length: > 0 } bootstrap)
+        {
+            env.Add(ValueEnv(SidecarContract.KafkaBootstrap, bootstrap));
+        }
+
         foreach (var (name, value) in (options.Environment ?? new Dictionary<string, string>()).OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             env.Add(ValueEnv(name, value));
@@ -160,6 +180,16 @@ public sealed class SidecarInjector(InjectionOptions options)
                 ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" },
             },
         };
+        if (options.KafkaSecretName is { Length: > 0 })
+        {
+            sidecar["volumeMounts"] = new JsonArray(new JsonObject
+            {
+                ["name"] = SidecarContract.KafkaSecretVolume,
+                ["mountPath"] = SidecarContract.KafkaSecretMountPath,
+                ["readOnly"] = true,
+            });
+        }
+
         if (target.Native)
         {
             sidecar["restartPolicy"] = "Always";

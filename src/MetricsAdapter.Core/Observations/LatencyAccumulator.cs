@@ -1,7 +1,6 @@
 using MetricsAdapter.Core.Decisions;
-using MetricsAdapter.Core.Observations;
 
-namespace MetricsAdapter.Decisions;
+namespace MetricsAdapter.Core.Observations;
 
 /// <summary>
 /// Sums latency histograms of several pods and intervals. Histograms with the same bounds add bucket by bucket;
@@ -9,7 +8,7 @@ namespace MetricsAdapter.Decisions;
 /// merged buckets by linear interpolation (as Prometheus' <c>histogram_quantile</c>), never from averaged
 /// percentiles.
 /// </summary>
-internal sealed class LatencyAccumulator
+public sealed class LatencyAccumulator
 {
     // Buffers are kept across Clear: an accumulator is refilled every tick with the same layouts.
     private double[] _bounds = [];
@@ -107,6 +106,10 @@ internal sealed class LatencyAccumulator
 
         return _bounds[_length - 1];
     }
+
+    /// <summary>The merged buckets as one histogram, or null when nothing was added.</summary>
+    public LatencyHistogram? ToHistogram() =>
+        _length == 0 ? null : new LatencyHistogram(_bounds.AsSpan(0, _length).ToArray(), _cumulative.AsSpan(0, _length).ToArray(), _sum, Count);
 
     public LatencySummary? Summarise() =>
         Count > 0 ? new LatencySummary(Quantile(0.5), Quantile(0.95), Quantile(0.99), Count) : null;
