@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PORT ?= 6443
 CONFIGURATION ?= Release
 # Debian packages the tests and benchmarks use; installed on demand by scripts/install-deps.sh.
-TEST_PACKAGES := kubectl kcat chromium
+TEST_PACKAGES := kubectl kcat chromium prometheus
 BENCH_PACKAGES := wrk hey
 
 .PHONY: help

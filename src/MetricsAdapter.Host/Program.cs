@@ -9,6 +9,7 @@ var root = new RootCommand("MetricsAdapter: forecast-driven external metrics for
     ExplainCommand.Create(),
     SimulateCommand.Create(),
     DevKafkaCommand.Create(),
+    DemoAppCommand.Create(),
 };
 
 // The web host handles SIGINT/SIGTERM itself and shuts down gracefully; the parser must not race it.

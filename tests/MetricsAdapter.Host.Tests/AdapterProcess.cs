@@ -53,6 +53,9 @@ internal sealed class AdapterProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The server's process id (the script execs dotnet, so this is the server itself).</summary>
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Issues certificates with the CLI, starts <c>serve</c>, and waits until <c>/readyz</c> says ok.</summary>

@@ -15,7 +15,7 @@ internal static class ServeCommand
         };
         var certFile = new Option<string?>("--tls-cert-file") { Description = "PEM serving certificate (with intermediates). Reloaded when the file changes." };
         var keyFile = new Option<string?>("--tls-key-file") { Description = "PEM private key of --tls-cert-file." };
-        var demo = new Option<bool>("--demo") { Description = "Run the demo: three pods each of checkout, frontend and search (namespace demo) publish observations onto the bus." };
+        var demo = new Option<bool>("--demo") { Description = "Run the demo: the demo app (checkout, frontend and search in namespace demo, two pods each) and one predictor sidecar process per pod publishing observations onto the bus, supervised." };
         var config = new Option<FileInfo?>("--config") { Description = "JSON file of option sections (Decisions, Kafka, Audit, SeriesStore, Demo, Serving, Security, Injection); flags win over it." };
         var kafkaBootstrap = new Option<string?>("--kafka-bootstrap")
         {

@@ -87,8 +87,7 @@ public static partial class AdapterServer
         services.AddDecisionManager();
         if (settings.Demo)
         {
-            services.AddKafkaObservationPublisher();
-            services.AddDemoWorkload();
+            services.AddDemoWorkload(sp => DemoLaunchCommands.Create(() => sp.GetRequiredService<KafkaBootstrap>().Address));
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -73,6 +73,9 @@ public sealed record ServeSettings
         yield return new("Injection:ClusterVersion", ClusterVersion);
         yield return new("Injection:OnInternalError", OnInjectionError);
         yield return new("Kafka:Bootstrap", KafkaBootstrap);
+
+        // Injected sidecars publish where the adapter consumes, unless that is this process's embedded broker.
+        yield return new("Injection:KafkaBootstrap", KafkaBootstrap is { } bootstrap && !string.Equals(bootstrap, Bus.KafkaOptions.Embedded, StringComparison.OrdinalIgnoreCase) ? bootstrap : null);
         yield return new("Kafka:BootstrapFile", Path.Combine(StateDirectory, "kafka.bootstrap"));
         yield return new("Audit:SpoolDirectory", Path.Combine(StateDirectory, "spool"));
         yield return new("Decisions:StateDirectory", Path.Combine(StateDirectory, "models"));

@@ -11,8 +11,8 @@ public sealed record DemoReading(double RequestsPerSecond, bool InSurge);
 /// <summary>
 /// A deterministic synthetic load: a pure function of (seed, service, instant). Load follows a diurnal cosine
 /// (night trough at 30% of peak) with ±4% noise; surges (×2 to ×4, a 30 s ramp, a 2–4 minute plateau, a 60 s
-/// decay) arrive on a seeded schedule. Nothing here predicts anything: the pods of <see cref="DemoCluster"/>
-/// report it as sidecars would, and the decision manager forecasts it like any other traffic.
+/// decay) arrive on a seeded schedule. Nothing here predicts anything: the pods of <see cref="DemoApp"/>
+/// count it in their metrics, their sidecars report it, and the decision manager forecasts it like any other traffic.
 /// </summary>
 public sealed class DemoWorkload
 {

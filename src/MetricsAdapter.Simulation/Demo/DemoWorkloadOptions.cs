@@ -21,17 +21,13 @@ public sealed record DemoWorkloadOptions
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan MeanTimeBetweenSurges { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How often each pod publishes an observation (its sidecar's scrape interval). Default 5 seconds; range 1 second – 5 minutes.</summary>
+    /// <summary>Each demo sidecar's scrape interval, so how often each pod publishes an observation. Default 5 seconds; range 1 second – 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan PublishInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Pods per service. Default 3; range 1 – 50.</summary>
-    [Range(1, 50)]
-    public int PodsPerService { get; init; } = 3;
-
-    /// <summary>How often, per service, one pod's sidecar goes silent for a minute or so. Default 17 minutes; range 1 minute – 1 day.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
-    public TimeSpan SilentPodEvery { get; init; } = TimeSpan.FromMinutes(17);
+    /// <summary>Pods per service, each with its own sidecar process. Default 2; range 1 – 20.</summary>
+    [Range(1, 20)]
+    public int PodsPerService { get; init; } = 2;
 
     /// <summary>Seed of the surge schedule and noise; the same seed gives the same workload. Default 1.</summary>
     public int Seed { get; init; } = 1;

@@ -1,7 +1,5 @@
-using MetricsAdapter.Core.Observations;
 using MetricsAdapter.Simulation.Demo;
 using MetricsAdapter.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MetricsAdapter.Simulation.Tests.Demo;
 
@@ -40,102 +38,82 @@ public sealed class DemoWorkloadTests
     }
 
     [Fact]
-    public void Scrape_EveryObservation_IsValidObservationV1OnTheWire()
+    public async Task Render_EveryPod_PassesPromtoolCheckMetrics()
     {
-        var cluster = new DemoCluster(Options);
-        var reader = new ObservationReader();
+        var clock = new ManualTimeProvider();
+        var app = new DemoApp(Options, clock);
+        clock.Advance(TimeSpan.FromMinutes(2));
 
-        foreach (var end in Day().Take(200))
+        foreach (var pod in app.Pods)
         {
-            foreach (var observation in cluster.Scrape(end))
-            {
-                var rejection = reader.TryRead(ObservationJson.Serialize(observation), out var read, out var detail);
-
-                Assert.True(rejection == ObservationRejection.None, detail);
-                Assert.Equal(observation.Requests, read!.Requests);
-                Assert.Equal(observation.Latency!.Count, observation.Requests);
-                Assert.Equal(end - Options.PublishInterval, read.Start);
-            }
+            Assert.True(app.TryRender(pod.Name, out var exposition));
+            var (exitCode, output) = await ProcessRunner.RunAsync("promtool", ["check", "metrics"], TimeSpan.FromSeconds(30), exposition);
+            Assert.True(exitCode == 0, $"{pod.Name}: {output}");
         }
+
+        Assert.False(app.TryRender("no-such-pod", out _));
     }
 
     [Fact]
-    public void Scrape_PodsReportInSequence_AndTheLastPodGoesSilentForAMinuteOrSo()
+    public void Render_OverTenMinutes_CountersGrowByTheWorkloadsShare()
     {
-        var cluster = new DemoCluster(Options);
-        var sequences = new Dictionary<string, long>(StringComparer.Ordinal);
-        var silentIntervals = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var end in Day())
-        {
-            var observations = cluster.Scrape(end);
-            foreach (var service in DemoWorkload.Services)
-            {
-                var pods = observations.Where(o => o.Service.Service == service.Name).Select(o => o.Pod).ToList();
-                Assert.InRange(pods.Count, Options.PodsPerService - 1, Options.PodsPerService);
-                if (pods.Count < Options.PodsPerService)
-                {
-                    Assert.DoesNotContain($"{service.Name}-demo-{Options.PodsPerService - 1}", pods);
-                    silentIntervals[service.Name] = silentIntervals.GetValueOrDefault(service.Name) + 1;
-                }
-            }
-
-            foreach (var observation in observations)
-            {
-                if (sequences.TryGetValue(observation.Pod, out var previous))
-                {
-                    Assert.True(observation.Sequence > previous);
-                }
-                else
-                {
-                    Assert.Contains(ObservationFlags.FirstInterval, observation.Flags);
-                }
-
-                sequences[observation.Pod] = observation.Sequence;
-            }
-        }
-
-        // An hour holds three or four 17-minute slots, each with 60–90 s of silence.
-        Assert.All(DemoWorkload.Services, service =>
-            Assert.InRange(silentIntervals.GetValueOrDefault(service.Name) * Options.PublishInterval.TotalSeconds, 3 * 60, 4 * 90 + 5));
-    }
-
-    [Fact]
-    public void Scrape_LatencyRisesWithLoad()
-    {
-        var cluster = new DemoCluster(Options);
+        var clock = new ManualTimeProvider();
+        var app = new DemoApp(Options, clock);
         var checkout = DemoWorkload.Services[0];
-        var points = Day()
-            .Select(end => (Load: cluster.Workload.Read(checkout, end).RequestsPerSecond, Observation: cluster.Scrape(end).First(o => o.Service.Service == checkout.Name)))
-            .Select(p => (p.Load, Mean: p.Observation.Latency!.Sum / p.Observation.Latency.Count))
-            .OrderBy(p => p.Load)
-            .ToList();
+        var pod = app.Pods.First(p => p.Service == checkout);
+        double expected = 0, previousTotal = 0;
+        for (var second = 0; second < 600; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            expected += app.Workload.Read(checkout, clock.GetUtcNow()).RequestsPerSecond / Options.PodsPerService;
+            if (second % 30 == 29)
+            {
+                Assert.True(app.TryRender(pod.Name, out var exposition));
+                var total = Sample(exposition, "http_requests_total{code=\"200\",method=\"GET\"}") + Sample(exposition, "http_requests_total{code=\"500\",method=\"GET\"}");
+                Assert.True(total >= previousTotal, "a counter went backwards");
+                Assert.Equal(total, Sample(exposition, "http_request_duration_seconds_count"));
+                Assert.Equal(total, Sample(exposition, "http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+                previousTotal = total;
+            }
+        }
 
-        var lowLoad = points.Take(points.Count / 5).Average(p => p.Mean);
-        var highLoad = points.Skip(points.Count * 4 / 5).Average(p => p.Mean);
+        // Each pod's share carries ±5 % noise around an even split.
+        Assert.InRange(previousTotal / expected, 0.93, 1.07);
+    }
+
+    [Fact]
+    public void Render_LatencyRisesWithLoad()
+    {
+        var clock = new ManualTimeProvider();
+        var app = new DemoApp(Options, clock);
+        var checkout = DemoWorkload.Services[0];
+        var pod = app.Pods.First(p => p.Service == checkout).Name;
+        var points = new List<(double Load, double MeanLatency)>();
+        app.TryRender(pod, out var before);
+        foreach (var _ in Day())
+        {
+            clock.Advance(Options.PublishInterval);
+            app.TryRender(pod, out var after);
+            var requests = Sample(after, "http_request_duration_seconds_count") - Sample(before, "http_request_duration_seconds_count");
+            var seconds = Sample(after, "http_request_duration_seconds_sum") - Sample(before, "http_request_duration_seconds_sum");
+            if (requests > 0)
+            {
+                points.Add((app.Workload.Read(checkout, clock.GetUtcNow()).RequestsPerSecond, seconds / requests));
+            }
+
+            before = after;
+        }
+
+        var ordered = points.OrderBy(p => p.Load).ToList();
+        var lowLoad = ordered.Take(ordered.Count / 5).Average(p => p.MeanLatency);
+        var highLoad = ordered.Skip(ordered.Count * 4 / 5).Average(p => p.MeanLatency);
         Assert.True(highLoad > 3 * lowLoad, $"mean latency {lowLoad:0.000}s at low load, {highLoad:0.000}s at high load");
     }
 
-    [Fact]
-    public void Feeder_PublishOnce_PublishesEveryReportingPod()
+    /// <summary>The value of the sample written exactly as <paramref name="series"/>.</summary>
+    private static double Sample(string exposition, string series)
     {
-        var publisher = new RecordingPublisher();
-        var feeder = new DemoObservationFeeder(publisher, Microsoft.Extensions.Options.Options.Create(Options), new ManualTimeProvider(), NullLogger<DemoObservationFeeder>.Instance);
-
-        var published = feeder.PublishOnce(Start + Options.PublishInterval);
-
-        Assert.Equal(publisher.Observations.Count, published);
-        Assert.Equal(["checkout", "frontend", "search"], publisher.Observations.Select(o => o.Service.Service).Distinct());
-        Assert.All(publisher.Observations, o => Assert.Equal("demo", o.Service.Namespace));
-    }
-
-    private sealed class RecordingPublisher : IObservationPublisher
-    {
-        public List<Observation> Observations { get; } = [];
-
-        public bool TryPublish(Observation observation)
-        {
-            Observations.Add(observation);
-            return true;
-        }
+        var line = exposition.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
