@@ -23,7 +23,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly KafkaClientLog _log;
-    private readonly LinkedList<(byte[] Key, byte[] Value)> _buffer = new();
+    private readonly LinkedList<PendingRecord> _buffer = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
@@ -31,6 +31,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
     private IProducer<byte[], byte[]>? _producer;
     private volatile bool _rebuild;
     private int _inFlight;
+    private long _nextOrder;
     private long _sent;
     private long _dropped;
     private long _failedDeliveries;
@@ -106,17 +107,30 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
     public bool TryPublish(Observation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);
-        var record = (Encoding.UTF8.GetBytes(observation.Service.ToString()), ObservationJson.Serialize(observation));
+        var key = Encoding.UTF8.GetBytes(observation.Service.ToString());
+        var value = ObservationJson.Serialize(observation);
         var dropped = false;
+        var accepted = true;
         lock (_gate)
         {
-            if (_buffer.Count + _inFlight >= _capacity && _buffer.Count > 0)
+            if (_buffer.Count + _inFlight >= _capacity)
             {
-                _buffer.RemoveFirst();
                 dropped = true;
+                if (_buffer.Count > 0)
+                {
+                    _buffer.RemoveFirst();
+                }
+                else
+                {
+                    // Everything held is in flight: the newest is the one that cannot be kept.
+                    accepted = false;
+                }
             }
 
-            _buffer.AddLast(record);
+            if (accepted)
+            {
+                _buffer.AddLast(new PendingRecord(_nextOrder++, key, value));
+            }
         }
 
         if (dropped)
@@ -170,7 +184,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
         var producer = Producer();
         while (true)
         {
-            (byte[] Key, byte[] Value) record;
+            PendingRecord record;
             lock (_gate)
             {
                 if (_buffer.Count == 0 || _inFlight >= _maxInFlight)
@@ -200,7 +214,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
         }
     }
 
-    private void Delivered((byte[] Key, byte[] Value) record, DeliveryReport<byte[], byte[]> report)
+    private void Delivered(PendingRecord record, DeliveryReport<byte[], byte[]> report)
     {
         if (!report.Error.IsError)
         {
@@ -238,7 +252,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
     }
 
     /// <summary>Back to the front of the buffer; the oldest record goes when the buffer is full.</summary>
-    private void Requeue((byte[] Key, byte[] Value) record)
+    private void Requeue(PendingRecord record)
     {
         var dropped = false;
         lock (_gate)
@@ -250,7 +264,21 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
             }
             else
             {
-                _buffer.AddFirst(record);
+                // Back in publishing order: failed deliveries come back one by one, in any order.
+                var node = _buffer.First;
+                while (node is not null && node.Value.Order < record.Order)
+                {
+                    node = node.Next;
+                }
+
+                if (node is null)
+                {
+                    _buffer.AddLast(record);
+                }
+                else
+                {
+                    _buffer.AddBefore(node, record);
+                }
             }
         }
 
@@ -318,4 +346,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
 
     [LoggerMessage(EventId = 5302, Level = LogLevel.Error, Message = "The observation publisher failed; its Kafka client is rebuilt")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception);
+
+    /// <summary>One serialized record and its place in publishing order.</summary>
+    private readonly record struct PendingRecord(long Order, byte[] Key, byte[] Value);
 }

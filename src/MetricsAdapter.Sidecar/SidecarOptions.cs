@@ -130,15 +130,16 @@ public sealed record SidecarOptions
             path = "/metrics";
         }
 
-        var scrapeHost = Env(ScrapeHostVariable) ?? "127.0.0.1";
-        if (Uri.CheckHostName(scrapeHost) == UriHostNameType.Unknown)
+        var scrapeHost = (Env(ScrapeHostVariable) ?? "127.0.0.1").Trim('[', ']');
+        var authority = scrapeHost.Contains(':', StringComparison.Ordinal) ? $"[{scrapeHost}]" : scrapeHost;
+        if (Uri.CheckHostName(scrapeHost) == UriHostNameType.Unknown
+            || !Uri.TryCreate($"http://{authority}:{scrapePort.ToString(CultureInfo.InvariantCulture)}{path}", UriKind.Absolute, out var scrapeUri))
         {
             problems.Add($"{ScrapeHostVariable} \"{scrapeHost}\" is not a host; using 127.0.0.1");
-            scrapeHost = "127.0.0.1";
+            scrapeUri = new Uri($"http://127.0.0.1:{scrapePort.ToString(CultureInfo.InvariantCulture)}{path}");
         }
 
-        var authority = scrapeHost.Contains(':', StringComparison.Ordinal) ? $"[{scrapeHost}]" : scrapeHost;
-        options = options with { ScrapeUri = new Uri($"http://{authority}:{scrapePort.ToString(CultureInfo.InvariantCulture)}{path}") };
+        options = options with { ScrapeUri = scrapeUri };
 
         var interval = ReadDuration(Env(ScrapeIntervalVariable), ScrapeIntervalVariable, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), problems);
         var defaultTimeout = TimeSpan.FromTicks(Math.Min((long)(interval.Ticks * 0.8), TimeSpan.FromSeconds(4).Ticks));
@@ -296,10 +297,10 @@ public sealed record SidecarOptions
                 && double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount)
                 && double.IsFinite(amount))
             {
-                var span = TimeSpan.FromSeconds(amount * seconds);
-                if (span >= min && span <= max)
+                var total = amount * seconds;
+                if (total >= min.TotalSeconds && total <= max.TotalSeconds)
                 {
-                    return span;
+                    return TimeSpan.FromSeconds(total);
                 }
 
                 break;

@@ -54,7 +54,15 @@ public sealed class ExpositionParser
                 if (newline >= 0)
                 {
                     lineNumber++;
-                    if (!skipping && ParseLine(buffer.AsSpan(start, newline), sink) is { } message)
+                    var line = buffer.AsSpan(start, newline);
+                    if (!skipping && line.Length > _maxLineBytes)
+                    {
+                        if (sink.Wants(NameOf(line)))
+                        {
+                            return new ExpositionError(ScrapeErrors.Syntax, lineNumber, $"line longer than {_maxLineBytes} bytes");
+                        }
+                    }
+                    else if (!skipping && ParseLine(line, sink) is { } message)
                     {
                         return new ExpositionError(ScrapeErrors.Syntax, lineNumber, message);
                     }
@@ -64,7 +72,7 @@ public sealed class ExpositionParser
                     continue;
                 }
 
-                if (end - start >= _maxLineBytes)
+                if (end - start > _maxLineBytes)
                 {
                     // A line this long is acceptable only for a metric nobody asked for: skip to its end.
                     if (!skipping && sink.Wants(NameOf(buffer.AsSpan(start, end - start))))
@@ -185,6 +193,13 @@ public sealed class ExpositionParser
         {
             // A UTF-8 name quoted inside the braces (Prometheus 3): {"my.metric", label="value"} 1
             position = 1;
+            SkipSpaces(line, ref position);
+            if (position >= line.Length || line[position] != (byte)'"')
+            {
+                return "expected a quoted metric name after '{'";
+            }
+
+            position++;
             if (ReadQuoted(line, ref position, out quotedName) is { } error)
             {
                 return error;

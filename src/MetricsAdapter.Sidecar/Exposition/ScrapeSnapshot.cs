@@ -113,7 +113,7 @@ public sealed class ScrapeSnapshot : ISampleSink
         var convention = _conventions[role.Convention];
         var data = _data[role.Convention];
         var (identity, isError, le) = Describe(labels, convention.StatusLabels, role.Role == SampleRole.Bucket);
-        if (!double.IsFinite(value) && !(role.Role == SampleRole.Bucket && double.IsPositiveInfinity(le)) || value < 0)
+        if (!double.IsFinite(value) || value < 0)
         {
             ImpossibleSamples++;
             return;
@@ -121,7 +121,7 @@ public sealed class ScrapeSnapshot : ISampleSink
 
         if (role.Role == SampleRole.Counter)
         {
-            if (!data.Counters.ContainsKey(identity) && !Admit())
+            if (!data.Counters.ContainsKey(identity) && !Admit(countRefusal: true))
             {
                 return;
             }
@@ -132,7 +132,8 @@ public sealed class ScrapeSnapshot : ISampleSink
 
         if (!data.Histograms.TryGetValue(identity, out var series))
         {
-            if (!Admit())
+            // Every sample of a refused series asks again; its one _count sample is what counts it.
+            if (!Admit(countRefusal: role.Role == SampleRole.Count))
             {
                 return;
             }
@@ -155,11 +156,11 @@ public sealed class ScrapeSnapshot : ISampleSink
         }
     }
 
-    private bool Admit()
+    private bool Admit(bool countRefusal)
     {
         if (_series >= MaxSeries)
         {
-            SeriesOverLimit++;
+            SeriesOverLimit += countRefusal ? 1 : 0;
             return false;
         }
 
