@@ -40,7 +40,7 @@ manifests: ## Render the deployment manifests offline
 	kubectl kustomize manifests
 
 .PHONY: bench
-bench: bench-api bench-webhook bench-webhook-stages bench-models bench-decisions bench-simulate ## Run every benchmark
+bench: bench-api bench-webhook bench-webhook-stages bench-models bench-decisions bench-simulate bench-sidecar ## Run every benchmark
 
 .PHONY: bench-api
 bench-api: cli ## Load-test metric queries against an empty endpoint of the same server (wrk)
@@ -63,6 +63,16 @@ bench-models: ## Cost per update of every forecaster and detector (BenchmarkDotN
 .PHONY: bench-decisions
 bench-decisions: cli ## Decision-manager ingestion and tick cost on one core; observation-to-served delay through the mock cluster
 	./bench/decisions/run.sh
+
+.PHONY: bench-sidecar
+bench-sidecar: ## The predictor sidecar's memory, CPU and start-up, Native AOT and JIT side by side (BENCH_SIDECAR_MINUTES, default 10)
+	./scripts/install-deps.sh kcat
+	./bench/sidecar/run.sh
+
+.PHONY: sidecar-aot
+sidecar-aot: ## Publish the Native AOT sidecar to .build/sidecar-aot (gcc links it when clang is absent)
+	dotnet publish src/MetricsAdapter.Sidecar/MetricsAdapter.Sidecar.csproj -c Release -r linux-x64 -o .build/sidecar-aot --nologo -v quiet \
+	  $$(command -v clang >/dev/null || echo -p:CppCompilerAndLinker=gcc)
 
 .PHONY: bench-simulate
 bench-simulate: cli ## simulate on every trace (reactive, reactive-rps, predictive, oracle) and its run time on 90 days

@@ -30,7 +30,8 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
     private readonly Task _pump;
     private IProducer<byte[], byte[]>? _producer;
     private volatile bool _rebuild;
-    private int _inFlight;
+    private readonly Dictionary<long, PendingRecord> _inFlight = [];
+    private long _nextPumpErrorLog;
     private long _nextOrder;
     private long _sent;
     private long _dropped;
@@ -96,7 +97,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
         {
             lock (_gate)
             {
-                return _buffer.Count + _inFlight;
+                return _buffer.Count + _inFlight.Count;
             }
         }
     }
@@ -113,7 +114,7 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
         var accepted = true;
         lock (_gate)
         {
-            if (_buffer.Count + _inFlight >= _capacity)
+            if (_buffer.Count + _inFlight.Count >= _capacity)
             {
                 dropped = true;
                 if (_buffer.Count > 0)
@@ -169,11 +170,17 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
             {
                 return;
             }
-#pragma warning disable CA1031 // The pump must outlive any one failure; each is logged and retried.
+#pragma warning disable CA1031 // The pump must outlive any one failure; each is logged (once a minute) and retried.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                LogPumpFailed(_logger, exception);
+                var now = _timeProvider.GetUtcNow().UtcTicks;
+                if (now >= _nextPumpErrorLog)
+                {
+                    _nextPumpErrorLog = now + TimeSpan.TicksPerMinute;
+                    LogPumpFailed(_logger, exception);
+                }
+
                 _rebuild = true;
             }
         }
@@ -187,14 +194,14 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
             PendingRecord record;
             lock (_gate)
             {
-                if (_buffer.Count == 0 || _inFlight >= _maxInFlight)
+                if (_buffer.Count == 0 || _inFlight.Count >= _maxInFlight)
                 {
                     return;
                 }
 
                 record = _buffer.First!.Value;
                 _buffer.RemoveFirst();
-                _inFlight++;
+                _inFlight.Add(record.Order, record);
             }
 
             try
@@ -206,6 +213,11 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
                 Requeue(record);
                 return;
             }
+            catch (ProduceException<byte[], byte[]> exception) when (IsPermanent(exception.Error.Code))
+            {
+                Settle(record);
+                NoteDropped(exception.Error.Code.ToString());
+            }
             catch (KafkaException)
             {
                 Requeue(record);
@@ -214,18 +226,21 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
         }
     }
 
+    /// <summary>Refused for good: retrying would block the records behind it for ever.</summary>
+    private static bool IsPermanent(ErrorCode code) =>
+        code is ErrorCode.MsgSizeTooLarge or ErrorCode.TopicAuthorizationFailed or ErrorCode.InvalidMsg or ErrorCode.Local_InvalidArg;
+
     private void Delivered(PendingRecord record, DeliveryReport<byte[], byte[]> report)
     {
         if (!report.Error.IsError)
         {
-            lock (_gate)
+            if (Settle(record))
             {
-                _inFlight--;
+                Interlocked.Increment(ref _sent);
+                Interlocked.Exchange(ref _lastSentTicks, _timeProvider.GetUtcNow().UtcTicks);
+                _log.Reached();
             }
 
-            Interlocked.Increment(ref _sent);
-            Interlocked.Exchange(ref _lastSentTicks, _timeProvider.GetUtcNow().UtcTicks);
-            _log.Reached();
             _wake.Release();
             return;
         }
@@ -236,56 +251,72 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
             _rebuild = true;
         }
 
-        if (report.Error.Code is ErrorCode.MsgSizeTooLarge or ErrorCode.TopicAuthorizationFailed or ErrorCode.InvalidMsg)
+        if (IsPermanent(report.Error.Code))
         {
-            // Refused for good: retrying would block the records behind it.
-            lock (_gate)
+            if (Settle(record))
             {
-                _inFlight--;
+                NoteDropped(report.Error.Code.ToString());
             }
 
-            NoteDropped(report.Error.Code.ToString());
             return;
         }
 
         Requeue(record);
     }
 
-    /// <summary>Back to the front of the buffer; the oldest record goes when the buffer is full.</summary>
-    private void Requeue(PendingRecord record)
+    /// <summary>Takes a record out of flight; false when it was no longer there (its producer was rebuilt and it requeued).</summary>
+    private bool Settle(PendingRecord record)
     {
-        var dropped = false;
         lock (_gate)
         {
-            _inFlight--;
-            if (_buffer.Count + _inFlight >= _capacity)
-            {
-                dropped = true;
-            }
-            else
-            {
-                // Back in publishing order: failed deliveries come back one by one, in any order.
-                var node = _buffer.First;
-                while (node is not null && node.Value.Order < record.Order)
-                {
-                    node = node.Next;
-                }
+            return _inFlight.Remove(record.Order);
+        }
+    }
 
-                if (node is null)
-                {
-                    _buffer.AddLast(record);
-                }
-                else
-                {
-                    _buffer.AddBefore(node, record);
-                }
+    /// <summary>Back into the buffer in publishing order; the record is dropped (and counted) when the buffer is full.</summary>
+    private void Requeue(PendingRecord record)
+    {
+        bool dropped;
+        lock (_gate)
+        {
+            if (!_inFlight.Remove(record.Order))
+            {
+                return;
             }
+
+            dropped = !Insert(record);
         }
 
         if (dropped)
         {
             NoteDropped("buffer full");
         }
+    }
+
+    /// <summary>Inserts in publishing order (failed deliveries come back one by one, in any order); false when full. Under the gate.</summary>
+    private bool Insert(PendingRecord record)
+    {
+        if (_buffer.Count + _inFlight.Count >= _capacity)
+        {
+            return false;
+        }
+
+        var node = _buffer.First;
+        while (node is not null && node.Value.Order < record.Order)
+        {
+            node = node.Next;
+        }
+
+        if (node is null)
+        {
+            _buffer.AddLast(record);
+        }
+        else
+        {
+            _buffer.AddBefore(node, record);
+        }
+
+        return true;
     }
 
     private void NoteDropped(string reason)
@@ -306,6 +337,21 @@ public sealed partial class BufferedObservationPublisher : IObservationPublisher
 
         _rebuild = false;
         _producer?.Dispose();
+
+        // A disposed producer reports nothing more: what it held goes back to the buffer, and a late report of it is ignored.
+        var lost = 0;
+        lock (_gate)
+        {
+            var held = _inFlight.Values.ToList();
+            _inFlight.Clear();
+            lost = held.Count(record => !Insert(record));
+        }
+
+        for (var i = 0; i < lost; i++)
+        {
+            NoteDropped("buffer full");
+        }
+
         _producer = new ProducerBuilder<byte[], byte[]>(_settings)
             .SetErrorHandler((_, error) =>
             {

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using MetricsAdapter.Core.Decisions;
@@ -24,7 +23,7 @@ public interface IServiceModelFactory
 public sealed class DefaultServiceModelFactory(DecisionOptions options) : IServiceModelFactory
 {
     private static readonly string PredictionVersion =
-        typeof(IForecaster).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+        Core.BuildVersion.Semantic;
 
     public IForecaster CreateForecaster(ServiceKey service) =>
         options.Forecaster == Forecasters.Default

@@ -28,13 +28,13 @@ public sealed record InjectionOptions
 {
     public const string SectionName = "Injection";
 
-    /// <summary>Sidecar image. Default the adapter's own image (the sidecar is a verb of the same binary).</summary>
+    /// <summary>Sidecar image: the Native AOT sidecar the Dockerfile's <c>sidecar</c> target builds. Default this build's (<c>ghcr.io/metrics-adapter/metrics-adapter-sidecar:&lt;version&gt;</c>).</summary>
     [Required]
-    public string Image { get; init; } = "ghcr.io/metrics-adapter/metrics-adapter:0.1.0";
+    public string Image { get; init; } = Core.BuildVersion.SidecarImage;
 
-    /// <summary>Sidecar version written into the status annotation. Default 0.1.0.</summary>
+    /// <summary>Sidecar version written into the status annotation. Default this build's version.</summary>
     [Required]
-    public string Version { get; init; } = "0.1.0";
+    public string Version { get; init; } = Core.BuildVersion.Semantic;
 
     /// <summary>Container name; its presence is how re-invocations recognise an injected pod. Default metrics-adapter-predictor.</summary>
     [Required]
@@ -86,7 +86,7 @@ public sealed record InjectionOptions
     [Required]
     public string DefaultMetricsPath { get; init; } = "/metrics";
 
-    /// <summary>Extra environment for the sidecar (e.g. KAFKA_BOOTSTRAP_SERVERS). Default none.</summary>
+    /// <summary>Extra environment for the sidecar (e.g. METRICS_ADAPTER_SCRAPE_INTERVAL, METRICS_ADAPTER_REQUESTS_METRIC). Default none.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
     /// <summary>

@@ -71,9 +71,15 @@ public static class SidecarHost
             var settings = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
-                foreach (var (name, value) in KafkaSecretFolder.Read(options.KafkaSecretDirectory))
+                var secret = KafkaSecretFolder.Read(options.KafkaSecretDirectory);
+                foreach (var (name, value) in secret.Settings)
                 {
                     settings[name] = value;
+                }
+
+                if (secret.Ignored.Count > 0)
+                {
+                    SidecarHostLog.SecretKeysIgnored(logger, options.KafkaSecretDirectory, string.Join(", ", secret.Ignored));
                 }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -138,4 +144,7 @@ internal static partial class SidecarHostLog
 {
     [LoggerMessage(EventId = 7101, Level = LogLevel.Error, Message = "The Kafka Secret in {Directory} cannot be read ({Reason}); connecting without its settings")]
     public static partial void SecretUnreadable(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "Keys of the Kafka Secret in {Directory} that are no Kafka setting the sidecar knows, ignored: {Keys}")]
+    public static partial void SecretKeysIgnored(ILogger logger, string directory, string keys);
 }

@@ -27,6 +27,7 @@ public sealed partial class SidecarLoop(
     private string? _lastConvention;
     private long _nextIdentityWarning;
     private long _seriesOverLimitLogged;
+    private long _nextInternalErrorLog;
 
     /// <summary>When the loop last went round; liveness fails only when this stops moving.</summary>
     public DateTimeOffset LastTick => new(Interlocked.Read(ref _lastTickTicks), TimeSpan.Zero);
@@ -44,14 +45,16 @@ public sealed partial class SidecarLoop(
             LogProblem(logger, problem);
         }
 
+        // Each pod scrapes at its own phase of the interval, so a cluster's sidecars do not all scrape and publish at once.
+        var phase = TimeSpan.FromTicks((long)(PhaseOf(options.Pod) * options.ScrapeInterval.Ticks));
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await TickAsync(stopping: false, stoppingToken).ConfigureAwait(false);
+                await GuardedTickAsync(stopping: false, stoppingToken).ConfigureAwait(false);
                 var now = timeProvider.GetUtcNow();
                 var interval = options.ScrapeInterval.Ticks;
-                var next = new DateTimeOffset(((now.UtcTicks / interval) + 1) * interval, TimeSpan.Zero);
+                var next = new DateTimeOffset(((now.UtcTicks - phase.Ticks) / interval + 1) * interval + phase.Ticks, TimeSpan.Zero);
                 await Task.Delay(next - now, timeProvider, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -60,11 +63,60 @@ public sealed partial class SidecarLoop(
             // Stopping: the last observation follows.
         }
 
-        using var last = new CancellationTokenSource(options.ShutdownTimeout, timeProvider);
+        // The last scrape gets a short time of its own (a native sidecar's app has usually exited by now), the flush the rest.
         var deadline = timeProvider.GetUtcNow() + options.ShutdownTimeout;
-        await TickAsync(stopping: true, last.Token).ConfigureAwait(false);
+        using (var last = new CancellationTokenSource(TimeSpan.FromTicks(Math.Min(options.ScrapeTimeout.Ticks, TimeSpan.FromSeconds(1).Ticks)), timeProvider))
+        {
+            await GuardedTickAsync(stopping: true, last.Token).ConfigureAwait(false);
+        }
+
         var left = await publisher.FlushAsync(deadline - timeProvider.GetUtcNow()).ConfigureAwait(false);
         LogStopped(logger, publisher.Sent, left);
+    }
+
+    /// <summary>A deterministic phase in [0, 1) from the pod's name.</summary>
+    private static double PhaseOf(string pod)
+    {
+        var hash = 2166136261u;
+        foreach (var c in pod)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash / (double)(1UL << 32);
+    }
+
+    /// <summary>
+    /// One tick that cannot take the loop down: whatever fails (a bug on some body, memory) is logged at most once a
+    /// minute, counted as a scrape error of reason <c>internal</c>, and the next interval starts from a fresh baseline.
+    /// </summary>
+    private async Task GuardedTickAsync(bool stopping, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await TickAsync(stopping, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (!stopping)
+            {
+                throw;
+            }
+        }
+#pragma warning disable CA1031 // The loop is the sidecar's life: no failure of one tick may end it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Exchange(ref _lastTickTicks, timeProvider.GetUtcNow().UtcTicks);
+            telemetry.Scraped(false, "internal", TimeSpan.Zero, timeProvider.GetUtcNow());
+            builder.Reset();
+            var now = timeProvider.GetUtcNow().UtcTicks;
+            if (now >= _nextInternalErrorLog)
+            {
+                _nextInternalErrorLog = now + TimeSpan.TicksPerMinute;
+                LogTickFailed(logger, exception);
+            }
+        }
     }
 
     private async Task TickAsync(bool stopping, CancellationToken cancellationToken)
@@ -166,6 +218,9 @@ public sealed partial class SidecarLoop(
 
     [LoggerMessage(EventId = 7008, Level = LogLevel.Warning, Message = "Observations are not published: {Namespace}, {Service} and {Pod} must all be set")]
     private static partial void LogNoIdentity(ILogger logger, string @namespace, string service, string pod);
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Error, Message = "A scrape interval failed inside the sidecar; the next starts from a fresh baseline")]
+    private static partial void LogTickFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 7009, Level = LogLevel.Information, Message = "Stopped: {Sent} observations sent, {Left} left undelivered")]
     private static partial void LogStopped(ILogger logger, long sent, int left);

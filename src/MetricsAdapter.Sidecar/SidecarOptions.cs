@@ -25,6 +25,12 @@ public sealed record SidecarOptions
     public const string BufferVariable = "METRICS_ADAPTER_BUFFER";
     public const string TopicVariable = "METRICS_ADAPTER_OBSERVATIONS_TOPIC";
 
+    /// <summary>The most series and buffered observations allowed: what fits the sidecar's managed heap limit (32 MiB).</summary>
+    public const int MaxSeriesLimit = 50_000;
+
+    /// <summary>See <see cref="MaxSeriesLimit"/>; an observation is about 1 KB.</summary>
+    public const int MaxBufferLimit = 10_000;
+
     /// <summary>Where <c>/healthz</c>, <c>/livez</c>, <c>/metrics</c> listen: <c>--listen=[host]:port</c>. Default all addresses, port 9464.</summary>
     public string ListenHost { get; init; } = "*";
 
@@ -159,8 +165,8 @@ public sealed record SidecarOptions
 
         options = options with
         {
-            MaxSeries = ReadInt(Env(MaxSeriesVariable), MaxSeriesVariable, 10_000, 10, 1_000_000, problems),
-            BufferCapacity = ReadInt(Env(BufferVariable), BufferVariable, 720, 1, 100_000, problems),
+            MaxSeries = ReadInt(Env(MaxSeriesVariable), MaxSeriesVariable, 10_000, 10, MaxSeriesLimit, problems),
+            BufferCapacity = ReadInt(Env(BufferVariable), BufferVariable, 720, 1, MaxBufferLimit, problems),
             ObservationsTopic = Env(TopicVariable) ?? options.ObservationsTopic,
             KafkaSecretDirectory = Env(SidecarContract.KafkaSecretDirectory) ?? options.KafkaSecretDirectory,
         };

@@ -31,6 +31,28 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public async Task Images_AndBothPrograms_CarryTheBuildsOneVersion()
+    {
+        var version = Core.BuildVersion.Semantic;
+        var documents = await RenderAsync(Path.Combine(SharedData.RepositoryRoot, "manifests"));
+        var deployment = Single(documents, "Deployment");
+        var images = ((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Children.Select(c => Scalar(c, "image")).ToList();
+        Assert.Contains(Core.BuildVersion.AdapterImage, images);
+
+        // The webhook injects this build's sidecar image, which the Dockerfile's sidecar target builds and tags.
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(SharedData.RepositoryRoot, "Dockerfile"));
+        Assert.Equal(Core.BuildVersion.SidecarImage, new Injection.InjectionOptions().Image);
+        Assert.Contains($"--target sidecar -t {Core.BuildVersion.SidecarImage} .", dockerfile, StringComparison.Ordinal);
+        Assert.Contains($"--target adapter -t {Core.BuildVersion.AdapterImage} .", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("AS sidecar", dockerfile, StringComparison.Ordinal);
+
+        var adapter = await AdapterProcess.RunCliAsync("--version");
+        var sidecar = await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "metrics-adapter-sidecar.dll"), "--version"], TimeSpan.FromSeconds(60));
+        Assert.StartsWith(version, adapter.Output.Trim(), StringComparison.Ordinal);
+        Assert.Equal(version, sidecar.Output.Trim());
+    }
+
+    [Fact]
     public async Task Webhook_FollowsTheContract()
     {
         var documents = await RenderAsync(Path.Combine(SharedData.RepositoryRoot, "manifests"));

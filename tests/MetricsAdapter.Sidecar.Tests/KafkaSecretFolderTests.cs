@@ -17,7 +17,7 @@ public sealed class KafkaSecretFolderTests
         });
         File.WriteAllText(Path.Combine(folder.Path, ".hidden.setting"), "nope");
 
-        var settings = KafkaSecretFolder.Read(folder.Path);
+        var settings = KafkaSecretFolder.Read(folder.Path).Settings;
 
         Assert.Equal(
             new Dictionary<string, string>(StringComparer.Ordinal)
@@ -43,7 +43,7 @@ public sealed class KafkaSecretFolderTests
             ["tls.key"] = "key\n",
         });
 
-        var settings = KafkaSecretFolder.Read(folder.Path);
+        var settings = KafkaSecretFolder.Read(folder.Path).Settings;
 
         Assert.Equal(Path.Combine(folder.Path, "ca.crt"), settings["ssl.ca.location"]);
         Assert.Equal(Path.Combine(folder.Path, "tls.crt"), settings["ssl.certificate.location"]);
@@ -63,7 +63,7 @@ public sealed class KafkaSecretFolderTests
             ["ca.crt"] = "ca\n",
         });
 
-        var settings = KafkaSecretFolder.Read(folder.Path);
+        var settings = KafkaSecretFolder.Read(folder.Path).Settings;
 
         Assert.Equal("SASL_PLAINTEXT", settings["security.protocol"]);
     }
@@ -79,9 +79,33 @@ public sealed class KafkaSecretFolderTests
             ["notasetting"] = "ignored",
         });
 
-        var settings = KafkaSecretFolder.Read(folder.Path);
+        var settings = KafkaSecretFolder.Read(folder.Path).Settings;
 
         Assert.Equal(["sasl.password", "sasl.username"], settings.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Read_StrimziKafkaUserSecret_ScramPasswordAndCertificatesMapped_OtherKeysIgnoredByName()
+    {
+        using var folder = new TemporaryDirectory();
+        SecretVolume(folder.Path, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["password"] = "s3cret\n",
+            ["sasl.jaas.config"] = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"s3cret\";",
+            ["user.crt"] = "cert\n",
+            ["user.key"] = "key\n",
+            ["user.p12"] = "binary",
+            ["user.password"] = "p12-password",
+        });
+
+        var secret = KafkaSecretFolder.Read(folder.Path);
+
+        Assert.Equal("s3cret", secret.Settings["sasl.password"]);
+        Assert.Equal(Path.Combine(folder.Path, "user.crt"), secret.Settings["ssl.certificate.location"]);
+        Assert.Equal(Path.Combine(folder.Path, "user.key"), secret.Settings["ssl.key.location"]);
+        Assert.False(secret.Settings.ContainsKey("sasl.jaas.config"));
+        Assert.Equal(["sasl.jaas.config", "user.p12", "user.password"], secret.Ignored);
+        Assert.DoesNotContain(secret.Ignored, name => name.Contains("s3cret", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -89,7 +113,7 @@ public sealed class KafkaSecretFolderTests
     {
         using var folder = new TemporaryDirectory();
 
-        var settings = KafkaSecretFolder.Read(Path.Combine(folder.Path, "not-mounted"));
+        var settings = KafkaSecretFolder.Read(Path.Combine(folder.Path, "not-mounted")).Settings;
 
         Assert.Empty(settings);
     }
@@ -100,7 +124,7 @@ public sealed class KafkaSecretFolderTests
         using var folder = new TemporaryDirectory();
         SecretVolume(folder.Path, new Dictionary<string, string>(StringComparer.Ordinal));
 
-        Assert.Empty(KafkaSecretFolder.Read(folder.Path));
+        Assert.Empty(KafkaSecretFolder.Read(folder.Path).Settings);
     }
 
     /// <summary>

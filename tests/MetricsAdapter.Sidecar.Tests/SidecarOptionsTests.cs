@@ -42,6 +42,20 @@ public sealed class SidecarOptionsTests
         [SidecarContract.KafkaBootstrap] = "kafka:9092",
     };
 
+    [Fact]
+    public void Inject_PodAlreadyMountingAVolumeOfTheSecretsName_KeepsOneVolume()
+    {
+        var pod = JsonNode.Parse(Pod)!.AsObject();
+        pod["spec"]!["volumes"] = new JsonArray(new JsonObject { ["name"] = SidecarContract.KafkaSecretVolume, ["secret"] = new JsonObject { ["secretName"] = "own" } });
+        using var document = SparseDocument.Parse(Encoding.UTF8.GetBytes(pod.ToJsonString()), IndexPaths.All);
+        var options = new InjectionOptions { KafkaSecretName = "kafka-client" };
+
+        var desired = JsonNode.Parse(new SidecarInjector(options).Inject(document.Root, new InjectionTarget("checkout", 9102, "/metrics", false)).ToJsonString())!;
+
+        var volume = Assert.Single(desired["spec"]!["volumes"]!.AsArray());
+        Assert.Equal("own", (string)volume!["secret"]!["secretName"]!);
+    }
+
     [Theory]
     [InlineData("1.30", "initContainers")]
     [InlineData(null, "containers")]

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using MetricsAdapter.ExternalMetrics.Provider;
 
@@ -17,7 +16,7 @@ internal static class OpenApiSchemas
     private const string ListOperationId = "listExternalMetricsV1beta1NamespacedMetricValue";
 
     private static string Version =>
-        typeof(OpenApiSchemas).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+        Core.BuildVersion.Semantic;
 
     public static JsonObject SwaggerV2(IReadOnlyList<ExternalMetricInfo> metrics)
     {

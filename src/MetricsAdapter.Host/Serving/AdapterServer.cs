@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Security.Authentication;
 using MetricsAdapter.ApiServer.Discovery;
 using MetricsAdapter.ApiServer.Errors;
@@ -66,7 +65,7 @@ public static partial class AdapterServer
 
         builder.Configuration.AddInMemoryCollection(settings.ToConfiguration());
         ConfigureLogging(builder, settings);
-        builder.Host.ConfigureHostOptions(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Host.ConfigureHostOptions(options => options.ShutdownTimeout = TimeSpan.FromSeconds(settings.Demo ? 20 : 10));
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
@@ -134,14 +133,12 @@ public static partial class AdapterServer
 
     private static VersionInfo CreateVersion()
     {
-        var version = typeof(AdapterServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-        var semantic = version.Split('+')[0];
-        var parts = semantic.Split('.');
+        var parts = Core.BuildVersion.Semantic.Split('.');
         return new VersionInfo(
             parts[0],
             parts.Length > 1 ? parts[1] : "0",
-            "v" + semantic,
-            version.Contains('+', StringComparison.Ordinal) ? version.Split('+')[1] : string.Empty,
+            "v" + Core.BuildVersion.Semantic,
+            Core.BuildVersion.Revision,
             "clean",
             string.Empty,
             System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,

@@ -81,7 +81,11 @@ public sealed class SidecarInjector(InjectionOptions options)
             };
             if (JsonView.EditArray(spec, "volumes") is { } volumes)
             {
-                volumes.Add(volume);
+                // A pod that already mounts a volume of that name (its own copy of the Secret) keeps it: two would be refused.
+                if (!volumes.Any(v => JsonView.TryGetElement(v, out var existing) && JsonRead.Text(existing, "name") == SidecarContract.KafkaSecretVolume))
+                {
+                    volumes.Add(volume);
+                }
             }
             else
             {

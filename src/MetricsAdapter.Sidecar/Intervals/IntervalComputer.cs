@@ -27,6 +27,10 @@ public sealed class IntervalComputer(double maxRequestsPerSecond)
         ArgumentNullException.ThrowIfNull(current);
         var reset = false;
         var clipped = current.ImpossibleSamples > 0;
+
+        // A series first seen now started from zero in the interval, unless either scrape was cut at the series limit:
+        // then it may be an old series admitted in another's place, and its lifetime total is no interval's count.
+        var countNewSeries = previous.SeriesOverLimit == 0 && current.SeriesOverLimit == 0;
         double requests = 0, errors = 0;
         var hasCounter = current.Convention(convention).RequestsCounter is not null && current.Counters(convention).Count > 0;
         if (hasCounter)
@@ -34,17 +38,8 @@ public sealed class IntervalComputer(double maxRequestsPerSecond)
             var before = previous.Counters(convention);
             foreach (var (identity, now) in current.Counters(convention))
             {
-                var delta = now.Value;
-                if (before.TryGetValue(identity, out var then))
-                {
-                    delta = now.Value - then.Value;
-                    if (delta < 0)
-                    {
-                        reset = true;
-                        delta = now.Value;
-                    }
-                }
-
+                var (delta, seriesReset) = CountDelta(before.TryGetValue(identity, out var then) ? then.Value : null, now.Value, countNewSeries);
+                reset |= seriesReset;
                 requests += delta;
                 errors += now.IsError ? delta : 0;
             }
@@ -57,6 +52,21 @@ public sealed class IntervalComputer(double maxRequestsPerSecond)
         foreach (var (identity, now) in current.Histograms(convention))
         {
             histogramsBefore.TryGetValue(identity, out var then);
+            if (now.Buckets.Count == 0)
+            {
+                // A summary, or a histogram without buckets (Micrometer's default): its _count still counts requests.
+                var (count, countReset) = CountDelta(then?.Total, now.Total, countNewSeries);
+                reset |= countReset;
+                histogramRequests += count;
+                histogramErrors += now.IsError ? count : 0;
+                continue;
+            }
+
+            if (then is null && !countNewSeries)
+            {
+                continue;
+            }
+
             var (delta, seriesReset, broken) = Delta(then, now);
             reset |= seriesReset;
             clipped |= broken;
@@ -93,6 +103,22 @@ public sealed class IntervalComputer(double maxRequestsPerSecond)
         }
 
         return new IntervalCounts(requests, errors, latency, reset, clipped);
+    }
+
+    /// <summary>A counter's change: its new value after a reset (it went backwards), nothing for a value that is not a number.</summary>
+    private static (double Delta, bool Reset) CountDelta(double? then, double now, bool countNew)
+    {
+        if (double.IsNaN(now))
+        {
+            return (0, false);
+        }
+
+        if (then is not { } before || double.IsNaN(before))
+        {
+            return (countNew ? now : 0, false);
+        }
+
+        return now < before ? (now, true) : (now - before, false);
     }
 
     /// <summary>One series' change; null when it cannot be told (a broken shape, counted as clipped).</summary>

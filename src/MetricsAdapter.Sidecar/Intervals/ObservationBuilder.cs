@@ -17,6 +17,9 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
     /// <summary>Flag of an observation whose scrape succeeded but found none of the configured metrics.</summary>
     public const string NoKnownMetrics = "no-known-metrics";
 
+    /// <summary>The longest interval one observation covers; past it the next scrape takes a fresh baseline.</summary>
+    public static readonly TimeSpan MaxBaselineAge = TimeSpan.FromMinutes(30);
+
     private readonly IntervalComputer _computer = new(options.MaxRequestsPerSecond);
     private ScrapeSnapshot? _baseline;
     private int _baselineConvention = -1;
@@ -33,6 +36,9 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
 
     /// <summary>The pod's latest latency anomaly score.</summary>
     public double Score => _score;
+
+    /// <summary>Forgets the baseline: the next successful scrape starts a new interval (after a failure inside the sidecar).</summary>
+    public void Reset() => (_baseline, _baselineAt, _baselineConvention) = (null, null, -1);
 
     /// <summary>The observation for a scrape that ended at <paramref name="end"/>, or null while only a baseline was taken.</summary>
     public Observation? Next(ScrapeResult scrape, DateTimeOffset end, bool stopping = false)
@@ -51,7 +57,9 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
             return Build(_lastEnd ?? end - options.ScrapeInterval, end, 0, 0, null, [ObservationFlags.ScrapeFailed, NoKnownMetrics], stopping);
         }
 
-        if (_baseline is null || _baselineAt is null || convention != _baselineConvention)
+        // After a long outage the counts since the old baseline would span more than an observation may (and more
+        // than the decision manager still uses): start over.
+        if (_baseline is null || _baselineAt is null || convention != _baselineConvention || end - _baselineAt.Value > MaxBaselineAge)
         {
             (_baseline, _baselineAt, _baselineConvention) = (snapshot, end, convention);
             Convention = snapshot.Convention(convention);
@@ -78,9 +86,9 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
             var accumulator = new LatencyAccumulator();
             accumulator.Add(latency);
             var p95 = accumulator.Quantile(0.95);
-            if (double.IsFinite(p95))
+            if (double.IsFinite(p95) && detector.ScoreAndLearn(p95) is var score && double.IsFinite(score))
             {
-                _score = Math.Clamp(detector.ScoreAndLearn(p95), 0, 1);
+                _score = Math.Clamp(score, 0, 1);
             }
         }
 

@@ -31,7 +31,7 @@ public sealed partial class DemoProcesses(
     TimeProvider timeProvider,
     ILogger<DemoProcesses> logger) : BackgroundService
 {
-    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
     private readonly List<Child> _children = [];
     private long _restarts;
 
@@ -121,7 +121,9 @@ public sealed partial class DemoProcesses(
             {
                 exitCode = await child.RunAsync(logger, stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+#pragma warning disable CA1031 // One child's failure must never take the adapter down: it is logged and the child retried.
+            catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 LogCannotStart(logger, child.Name, exception.Message);
                 exitCode = -1;

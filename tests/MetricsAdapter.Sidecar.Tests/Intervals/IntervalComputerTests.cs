@@ -34,6 +34,43 @@ public sealed partial class IntervalComputerTests
     }
 
     [Fact]
+    public void Compute_SummaryWithoutBuckets_CountsRequestsFromItsCount()
+    {
+        // Micrometer's default: http_server_requests_seconds is a summary (no _bucket), and no request counter exists.
+        const string Template = """
+            # TYPE http_server_requests_seconds summary
+            http_server_requests_seconds_count{method="GET",status="200",uri="/cart"} {0}
+            http_server_requests_seconds_sum{method="GET",status="200",uri="/cart"} 1.5
+            http_server_requests_seconds_count{method="GET",status="503",uri="/cart"} {1}
+            http_server_requests_seconds_sum{method="GET",status="503",uri="/cart"} 0.2
+
+            """;
+        var before = Conventions.Snapshot(Template.Replace("{0}", "100", StringComparison.Ordinal).Replace("{1}", "4", StringComparison.Ordinal));
+        var after = Conventions.Snapshot(Template.Replace("{0}", "130", StringComparison.Ordinal).Replace("{1}", "6", StringComparison.Ordinal));
+
+        var counts = Computer.Compute(before, after, before.ChosenConvention, Ten);
+
+        Assert.Equal("micrometer", before.Convention(before.ChosenConvention).Name);
+        Assert.Equal(32, counts.Requests);
+        Assert.Equal(2, counts.Errors);
+        Assert.Null(counts.Latency);
+    }
+
+    [Fact]
+    public void Compute_ScrapeCutAtTheSeriesLimit_NewlyAdmittedSeriesCountsNothing()
+    {
+        // The first scrape kept series a (limit 1, b refused); a vanished, so the second admits b with its lifetime total.
+        var before = Conventions.Snapshot("http_requests_total{code=\"200\",route=\"a\"} 10\nhttp_requests_total{code=\"200\",route=\"b\"} 40000000\n", maxSeries: 1);
+        var after = Conventions.Snapshot("http_requests_total{code=\"200\",route=\"b\"} 40000010\n", maxSeries: 1);
+
+        var counts = Computer.Compute(before, after, 0, Ten);
+
+        Assert.Equal(1, before.SeriesOverLimit);
+        Assert.Equal(0, counts.Requests);
+        Assert.False(counts.Clipped);
+    }
+
+    [Fact]
     public void Compute_TwoPrometheusCapturesWith5xxErrors_NoErrors()
     {
         var before = Conventions.Snapshot(Captures.Bytes(Captures.PrometheusText), conventions: Conventions.Prometheus);

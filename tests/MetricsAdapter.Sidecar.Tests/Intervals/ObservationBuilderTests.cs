@@ -27,6 +27,22 @@ public sealed class ObservationBuilderTests
     private static ScrapeResult Later => Conventions.Result(Captures.Bytes(Captures.PrometheusTextLater), Conventions.Prometheus);
 
     [Fact]
+    public void Next_AfterAnOutageLongerThanAnObservationMaySpan_TakesAFreshBaseline()
+    {
+        var builder = new ObservationBuilder(Options, Service, new FakeDetector());
+        builder.Next(First, T0);
+        builder.Next(Conventions.Failed(), T0 + Interval);
+
+        var afterOutage = builder.Next(Later, T0 + ObservationBuilder.MaxBaselineAge + Interval);
+        var next = builder.Next(Later, T0 + ObservationBuilder.MaxBaselineAge + (Interval * 2));
+
+        Assert.Null(afterOutage);
+        Assert.NotNull(next);
+        Assert.Equal(T0 + ObservationBuilder.MaxBaselineAge + Interval, next.Start);
+        Assert.Equal(0, next.Requests);
+    }
+
+    [Fact]
     public void Next_FirstSuccessfulScrape_IsOnlyTheBaseline()
     {
         var builder = new ObservationBuilder(Options, Service, new FakeDetector());
