@@ -47,15 +47,15 @@ public sealed partial class SidecarLoop(
 
         // Each pod scrapes at its own phase of the interval, so a cluster's sidecars do not all scrape and publish at once.
         var phase = TimeSpan.FromTicks((long)(PhaseOf(options.Pod) * options.ScrapeInterval.Ticks));
+        DateTimeOffset? due = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 await GuardedTickAsync(stopping: false, stoppingToken).ConfigureAwait(false);
                 var now = timeProvider.GetUtcNow();
-                var interval = options.ScrapeInterval.Ticks;
-                var next = new DateTimeOffset(((now.UtcTicks - phase.Ticks) / interval + 1) * interval + phase.Ticks, TimeSpan.Zero);
-                await Task.Delay(next - now, timeProvider, stoppingToken).ConfigureAwait(false);
+                due = NextDue(now, due, phase, options.ScrapeInterval);
+                await Task.Delay(due.Value - now, timeProvider, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -72,6 +72,16 @@ public sealed partial class SidecarLoop(
 
         var left = await publisher.FlushAsync(deadline - timeProvider.GetUtcNow()).ConfigureAwait(false);
         LogStopped(logger, publisher.Sent, left);
+    }
+
+    /// <summary>
+    /// The next scrape: the first boundary of the pod's phase after <paramref name="now"/>, and never the boundary just
+    /// scraped again — a timer may fire a millisecond before the wall clock reaches the time it was set for.
+    /// </summary>
+    internal static DateTimeOffset NextDue(DateTimeOffset now, DateTimeOffset? previousDue, TimeSpan phase, TimeSpan interval)
+    {
+        var next = new DateTimeOffset(((now.UtcTicks - phase.Ticks) / interval.Ticks + 1) * interval.Ticks + phase.Ticks, TimeSpan.Zero);
+        return previousDue is { } previous && next <= previous ? previous + interval : next;
     }
 
     /// <summary>A deterministic phase in [0, 1) from the pod's name.</summary>
