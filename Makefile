@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PORT ?= 6443
 CONFIGURATION ?= Release
 # Debian packages the tests and benchmarks use; installed on demand by scripts/install-deps.sh.
-TEST_PACKAGES := kubectl kcat chromium prometheus
+TEST_PACKAGES := kubectl kcat chromium prometheus python3-torch python3-onnx
 BENCH_PACKAGES := wrk hey
 
 .PHONY: help
@@ -33,6 +33,7 @@ deps: ## Install the Debian packages the tests need (only missing ones)
 
 .PHONY: test
 test: deps cli ## Run every test (installs what it needs first)
+	/usr/bin/python3 -m unittest discover -s tests/training
 	dotnet test MetricsAdapter.sln -c Debug --nologo -v quiet -- RunConfiguration.TreatNoTestsAsError=true
 
 .PHONY: manifests

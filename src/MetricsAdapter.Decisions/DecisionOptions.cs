@@ -41,6 +41,25 @@ public sealed record DecisionOptions
     [Range(1.1, 1000)]
     public double MaxForecastRatio { get; init; } = 2;
 
+    /// <summary>
+    /// An ONNX forecaster (a file from <c>train forecaster</c>, see tools/training) for <c>predicted_load</c>, used
+    /// instead of <see cref="Forecaster"/>; its highest quantile is the value served. A file that is refused at load
+    /// (missing, corrupt, wrong shape, no metadata) is logged and the statistical default serves. Default unset.
+    /// </summary>
+    public string? ForecasterModel { get; init; }
+
+    /// <summary>An ONNX autoencoder for <c>latency_anomaly_score</c>, used instead of <see cref="Detector"/> (or beside it, see <see cref="DetectorModelHybrid"/>). Default unset.</summary>
+    public string? DetectorModel { get; init; }
+
+    /// <summary>With <see cref="DetectorModel"/>: serve the hybrid 0.6·autoencoder + 0.4·<see cref="Detector"/> instead of the autoencoder alone. Default false.</summary>
+    public bool DetectorModelHybrid { get; init; }
+
+    /// <summary>Per service (<c>namespace/service</c>), an ONNX forecaster file that wins over <see cref="ForecasterModel"/>. Default none.</summary>
+    public IReadOnlyDictionary<string, string> ServiceForecasterModels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Per service (<c>namespace/service</c>), an ONNX detector file that wins over <see cref="DetectorModel"/>. Default none.</summary>
+    public IReadOnlyDictionary<string, string> ServiceDetectorModels { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Detector per service, by name (<c>evaluate nab</c> lists them). Default <c>mcl</c>.</summary>
     [Required]
     public string Detector { get; init; } = "mcl";

@@ -21,7 +21,11 @@ public static class DecisionsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DecisionOptions>, DecisionOptionsValidator>();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IServiceModelFactory>(sp => new DefaultServiceModelFactory(sp.GetRequiredService<IOptions<DecisionOptions>>().Value));
+        services.TryAddSingleton<Prediction.Onnx.OnnxModelCatalog>();
+        services.TryAddSingleton<IServiceModelFactory>(sp => new DefaultServiceModelFactory(
+            sp.GetRequiredService<IOptions<DecisionOptions>>().Value,
+            sp.GetRequiredService<Prediction.Onnx.OnnxModelCatalog>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DefaultServiceModelFactory>>()));
         services.AddSingleton<DecisionTelemetry>();
         services.AddSingleton<DecisionManager>();
         services.AddSingleton<DecisionSnapshots>();

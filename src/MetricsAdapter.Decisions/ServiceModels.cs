@@ -4,7 +4,9 @@ using MetricsAdapter.Core.Decisions;
 using MetricsAdapter.Core.Pipeline;
 using MetricsAdapter.Prediction.Detection;
 using MetricsAdapter.Prediction.Forecasting;
+using MetricsAdapter.Prediction.Onnx;
 using MetricsAdapter.Prediction.State;
+using Microsoft.Extensions.Logging;
 
 namespace MetricsAdapter.Decisions;
 
@@ -19,26 +21,98 @@ public interface IServiceModelFactory
     ModelIdentity Describe(IStatefulModel model);
 }
 
-/// <summary>The documented defaults: <see cref="Forecasters"/> and <see cref="Detectors"/> by the configured names.</summary>
-public sealed class DefaultServiceModelFactory(DecisionOptions options) : IServiceModelFactory
+/// <summary>
+/// The documented defaults: <see cref="Forecasters"/> and <see cref="Detectors"/> by the configured names, or the ONNX
+/// models the options name (per service, else for every service) when they load; a refused file leaves the default.
+/// </summary>
+public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
 {
-    private static readonly string PredictionVersion =
-        Core.BuildVersion.Semantic;
+    private static readonly string PredictionVersion = Core.BuildVersion.Semantic;
+    private readonly DecisionOptions _options;
+    private readonly OnnxModelCatalog? _catalog;
 
-    public IForecaster CreateForecaster(ServiceKey service) =>
-        options.Forecaster == Forecasters.Default
-            ? Forecasters.CreateDefault(options.SeasonSteps, options.HorizonSteps, options.Quantile)
-            : Forecasters.Create(options.Forecaster, options.SeasonSteps, options.HorizonSteps);
+    /// <param name="options">The decision options.</param>
+    /// <param name="catalog">Where ONNX models are loaded and shared; without one, ONNX settings are ignored.</param>
+    /// <param name="logger">Says, at start, which model files were refused and why.</param>
+    public DefaultServiceModelFactory(DecisionOptions options, OnnxModelCatalog? catalog = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _catalog = catalog;
+        if (catalog is null)
+        {
+            return;
+        }
 
-    public IAnomalyDetector CreateDetector(ServiceKey service) => Detectors.Create(options.Detector);
+        // Load every configured file now, so that a refusal is said at start rather than at a service's first tick.
+        foreach (var path in new[] { options.ForecasterModel }.Concat(options.ServiceForecasterModels.Values).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (!catalog.TryGetForecaster(path, out var batcher, out var error))
+            {
+                LogRefused(logger, path, error!, "predicted_load", options.Forecaster);
+            }
+            else
+            {
+                LogLoaded(logger, path, batcher!.Model.Metadata.Name, batcher.Model.Metadata.Version, "predicted_load");
+            }
+        }
+
+        foreach (var path in new[] { options.DetectorModel }.Concat(options.ServiceDetectorModels.Values).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (!catalog.TryGetDetector(path, out var model, out var error))
+            {
+                LogRefused(logger, path, error!, "latency_anomaly_score", options.Detector);
+            }
+            else
+            {
+                LogLoaded(logger, path, model!.Metadata.Name, model.Metadata.Version, "latency_anomaly_score");
+            }
+        }
+    }
+
+    public IForecaster CreateForecaster(ServiceKey service)
+    {
+        var path = _options.ServiceForecasterModels.GetValueOrDefault(service.ToString()) ?? _options.ForecasterModel;
+        if (path is not null && _catalog is not null && _catalog.TryGetForecaster(path, out var batcher, out _))
+        {
+            return new OnnxForecaster(batcher!);
+        }
+
+        return _options.Forecaster == Forecasters.Default
+            ? Forecasters.CreateDefault(_options.SeasonSteps, _options.HorizonSteps, _options.Quantile)
+            : Forecasters.Create(_options.Forecaster, _options.SeasonSteps, _options.HorizonSteps);
+    }
+
+    public IAnomalyDetector CreateDetector(ServiceKey service)
+    {
+        var path = _options.ServiceDetectorModels.GetValueOrDefault(service.ToString()) ?? _options.DetectorModel;
+        if (path is not null && _catalog is not null && _catalog.TryGetDetector(path, out var model, out _))
+        {
+            var autoencoder = new OnnxAutoencoderDetector(model!);
+            return _options.DetectorModelHybrid ? new HybridDetector(autoencoder, Detectors.Create(_options.Detector)) : autoencoder;
+        }
+
+        return Detectors.Create(_options.Detector);
+    }
 
     /// <summary>
-    /// Name: the configured name (with the quantile for the default forecaster). Version: the models' code version
-    /// and a digest of the model's parameters, so a change of either is a new version.
+    /// Name: the configured name (with the quantile for the default forecaster), or the ONNX model's own. Version: for
+    /// ONNX models their semantic version and a digest of the file; for the others the models' code version and a
+    /// digest of the model's parameters, so a change of either is a new version.
     /// </summary>
     public ModelIdentity Describe(IStatefulModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        switch (model)
+        {
+            case OnnxForecaster or OnnxAutoencoderDetector:
+                // StateKey: onnx:<name>:<version>:<file digest>
+                var parts = model.StateKey.Split(':');
+                return new ModelIdentity($"{parts[0]}:{parts[1]}", $"{parts[2]}+{parts[3]}");
+            case HybridDetector hybrid when hybrid.StateKey.Contains("[onnx:", StringComparison.Ordinal):
+                return new ModelIdentity("hybrid", $"{PredictionVersion}+{Digest(model.StateKey)}");
+        }
+
         var name = model switch
         {
             QuantileForecaster quantile => $"{quantile.Name}-q{quantile.Tau.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}",
@@ -47,6 +121,28 @@ public sealed class DefaultServiceModelFactory(DecisionOptions options) : IServi
             _ => model.StateKey,
         };
         return new ModelIdentity(name, $"{PredictionVersion}+{Digest(model.StateKey)}");
+    }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Error, Message = "Model file {Path} refused: {Reason}; {Metric} is served by the statistical {Fallback} instead")]
+    private static partial void LogRefusedCore(ILogger logger, string path, string reason, string metric, string fallback);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "Model file {Path} loaded: {Name} {Version} serves {Metric}")]
+    private static partial void LogLoadedCore(ILogger logger, string path, string name, string version, string metric);
+
+    private static void LogRefused(ILogger? logger, string path, string reason, string metric, string fallback)
+    {
+        if (logger is not null)
+        {
+            LogRefusedCore(logger, path, reason, metric, fallback);
+        }
+    }
+
+    private static void LogLoaded(ILogger? logger, string path, string name, string version, string metric)
+    {
+        if (logger is not null)
+        {
+            LogLoadedCore(logger, path, name, version, metric);
+        }
     }
 
     internal static string Digest(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 4));

@@ -10,6 +10,7 @@ var root = new RootCommand("MetricsAdapter: forecast-driven external metrics for
     SimulateCommand.Create(),
     DevKafkaCommand.Create(),
     DemoAppCommand.Create(),
+    TrainCommand.Create(),
 };
 
 // The web host handles SIGINT/SIGTERM itself and shuts down gracefully; the parser must not race it.

@@ -5,6 +5,7 @@ using System.Text.Json;
 using MetricsAdapter.Prediction.Detection;
 using MetricsAdapter.Prediction.Evaluation;
 using MetricsAdapter.Prediction.Forecasting;
+using MetricsAdapter.Prediction.Onnx;
 
 namespace MetricsAdapter.Host.Cli;
 
@@ -29,9 +30,10 @@ internal static class EvaluateCommand
         var season = new Option<int?>("--season") { Description = "Steps per season (default: steps per day at the data's interval)." };
         var warmUp = new Option<int?>("--warmup") { Description = "Steps not scored at the start (default: min(2 seasons, max(5, 10% of the steps)))." };
         var json = new Option<bool>("--json") { Description = "Also print the results as one JSON object, the last line of stdout." };
+        var modelFile = new Option<string?>("--model") { Description = "An ONNX forecaster (train forecaster) scored in the same table, as onnx:<its name>." };
         var command = new Command("forecast", "Each forecaster on each series as a stream, side by side: MAE, sMAPE, MASE (against seasonal naive), pinball loss and under-forecast rate.")
         {
-            data, horizon, season, warmUp, json,
+            data, horizon, season, warmUp, json, modelFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,18 +54,36 @@ internal static class EvaluateCommand
 
             var reports = new List<SeriesForecastReport>();
             var progress = new SynchronousProgress(line => Console.Error.WriteLine("forecast: " + line));
+            OnnxModel? onnx = null;
             try
             {
+                List<ExtraForecaster> extra = [];
+                if (parse.GetValue(modelFile) is { } modelPath)
+                {
+                    onnx = OnnxModel.Load(modelPath, OnnxModelMetadata.Forecaster);
+                    var upper = onnx.Metadata.Quantiles.Max();
+                    var loaded = onnx;
+                    extra.Add(new ExtraForecaster($"onnx:{onnx.Metadata.Name}", () => new OnnxForecaster(new OnnxForecastBatcher(loaded)), upper));
+                }
+
                 foreach (var file in files)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var series = TimeSeries.ReadCsv(file);
-                    reports.Add(ForecastEvaluation.Evaluate(series, new ForecastEvaluationOptions(steps, parse.GetValue(season), parse.GetValue(warmUp)), progress));
+                    reports.Add(ForecastEvaluation.Evaluate(series, new ForecastEvaluationOptions(steps, parse.GetValue(season), parse.GetValue(warmUp)), extra, progress));
                 }
             }
             catch (InvalidDataException exception)
             {
                 return await FailAsync(exception.Message, 1);
+            }
+            catch (OnnxModelException exception)
+            {
+                return await FailAsync("--model: " + exception.Message, 2);
+            }
+            finally
+            {
+                onnx?.Dispose();
             }
 
             await Console.Out.WriteAsync(ForecastTable(reports, steps));
@@ -86,9 +106,10 @@ internal static class EvaluateCommand
         detector.AcceptOnlyFromAmong([.. Detectors.Names]);
         var seed = new Option<ulong>("--seed") { Description = "Seed of randomised detectors (Isolation Forest).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Also print the results as one JSON object, the last line of stdout." };
+        var modelFile = new Option<string?>("--model") { Description = "An ONNX autoencoder (train detector) as the detector (onnx:<its name>); with --detector hybrid, as the hybrid's ML side." };
         var command = new Command("nab", "Run a detector over every NAB series as a stream, write NAB results files, and score all three profiles with thresholds optimised as NAB does.")
         {
-            data, labels, output, detector, seed, json,
+            data, labels, output, detector, seed, json, modelFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -104,7 +125,23 @@ internal static class EvaluateCommand
 
             var name = parse.GetValue(detector)!;
             var detectorSeed = parse.GetValue(seed);
-            var scores = NabRunner.Run(corpus, () => Detectors.Create(name, detectorSeed), new SynchronousProgress(line => Console.Error.WriteLine("nab: " + line)));
+            Func<IAnomalyDetector> create = () => Detectors.Create(name, detectorSeed);
+            using var onnx = parse.GetValue(modelFile) is { } modelPath ? LoadDetector(modelPath) : null;
+            if (parse.GetValue(modelFile) is not null && onnx is null)
+            {
+                return 2;
+            }
+
+            if (onnx is not null)
+            {
+                var hybrid = name == "hybrid";
+                name = (hybrid ? "hybrid-onnx-" : "onnx-") + onnx.Metadata.Name;
+                create = hybrid
+                    ? () => new HybridDetector(new OnnxAutoencoderDetector(onnx), new MultiChannelLikelihoodDetector())
+                    : () => new OnnxAutoencoderDetector(onnx);
+            }
+
+            var scores = NabRunner.Run(corpus, create, new SynchronousProgress(line => Console.Error.WriteLine("nab: " + line)));
             cancellationToken.ThrowIfCancellationRequested();
             NabRunner.WriteResults(parse.GetValue(output)!, name, corpus, scores);
             var scorer = new NabScorer(corpus);
@@ -118,6 +155,20 @@ internal static class EvaluateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The detector model, or null after saying why it was refused.</summary>
+    private static OnnxModel? LoadDetector(string path)
+    {
+        try
+        {
+            return OnnxModel.Load(path, OnnxModelMetadata.Detector);
+        }
+        catch (OnnxModelException exception)
+        {
+            Console.Error.WriteLine("metrics-adapter: --model: " + exception.Message);
+            return null;
+        }
     }
 
     private static string ForecastTable(IReadOnlyList<SeriesForecastReport> reports, int horizon)

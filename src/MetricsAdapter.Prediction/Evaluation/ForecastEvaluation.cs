@@ -36,13 +36,25 @@ public sealed record SeriesForecastReport(
 /// <c>horizon</c> steps on, and that forecast is scored when the value arrives. Missing timestamps are gaps: the
 /// models skip them (so seasons stay aligned) and nothing is scored there.
 /// </summary>
+/// <summary>A model evaluated beside the built-in ones: its name in the table, a factory, and the quantile its upper forecast stands for.</summary>
+public sealed record ExtraForecaster(string Name, Func<IForecaster> Create, double UpperQuantile);
+
 public static class ForecastEvaluation
 {
     /// <summary>The models compared, in report order; the last is the default behind predicted_load.</summary>
     public static IReadOnlyList<string> Models { get; } = Forecasters.Names;
 
-    public static SeriesForecastReport Evaluate(TimeSeries series, ForecastEvaluationOptions options, IProgress<string>? progress = null)
+    public static SeriesForecastReport Evaluate(TimeSeries series, ForecastEvaluationOptions options, IProgress<string>? progress = null) =>
+        Evaluate(series, options, [], progress);
+
+    /// <summary>The built-in models, then <paramref name="extra"/> ones (e.g. ONNX models) in the same table.</summary>
+    /// <param name="series">The series, read as a stream.</param>
+    /// <param name="options">Horizon, season and warm-up.</param>
+    /// <param name="extra">Further models: a name for the table, a factory, and the quantile of their upper forecast.</param>
+    /// <param name="progress">One line per model.</param>
+    public static SeriesForecastReport Evaluate(TimeSeries series, ForecastEvaluationOptions options, IReadOnlyList<ExtraForecaster> extra, IProgress<string>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(extra);
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Horizon, 1);
@@ -55,11 +67,12 @@ public static class ForecastEvaluation
         var scale = Scale(grid, scaleSeason);
 
         var results = new List<ModelAccuracy>();
-        foreach (var name in Models)
+        var models = Models.Select(name => new ExtraForecaster(name, () => Forecasters.Create(name, season, options.Horizon), double.NaN)).Concat(extra);
+        foreach (var (name, create, upperQuantile) in models)
         {
             progress?.Report($"{series.Name}: {name}");
-            var model = Forecasters.Create(name, season, options.Horizon);
-            var tau = model is QuantileForecaster quantile ? quantile.Tau : 0.5;
+            var model = create();
+            var tau = model is QuantileForecaster quantile ? quantile.Tau : double.IsNaN(upperQuantile) ? 0.5 : upperQuantile;
             var issued = new Forecast?[steps];
             for (var t = 0; t < steps; t++)
             {

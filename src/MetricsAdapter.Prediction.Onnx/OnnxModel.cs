@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using Microsoft.ML.OnnxRuntime;
+
+namespace MetricsAdapter.Prediction.Onnx;
+
+/// <summary>
+/// One model file loaded into one ONNX Runtime session, shared by every service that uses it (a session is safe to
+/// run from several threads). Options are pinned: one intra-op and one inter-op thread (the adapter's work is many
+/// small batches, and it shares a pod's CPU), sequential execution, the CPU arena and memory patterns on. A file that
+/// is missing, not ONNX, of the wrong shape or without its metadata is refused at load with an
+/// <see cref="OnnxModelException"/> that says which.
+/// </summary>
+public sealed class OnnxModel : IDisposable
+{
+    public const string InputName = "input";
+    public const string OutputName = "output";
+    public const string ErrorName = "error";
+
+    private readonly InferenceSession _session;
+    private readonly string[] _outputs;
+
+    private OnnxModel(InferenceSession session, OnnxModelMetadata metadata, string path, string fileDigest, bool hasError)
+    {
+        _session = session;
+        Metadata = metadata;
+        Path = path;
+        FileDigest = fileDigest;
+        HasErrorOutput = hasError;
+        _outputs = [OutputName];
+    }
+
+    public OnnxModelMetadata Metadata { get; }
+
+    public string Path { get; }
+
+    /// <summary>The first 8 hex digits of the file's SHA-256: two files with the same name and version still differ here.</summary>
+    public string FileDigest { get; }
+
+    /// <summary>Whether a detector's graph also gives its reconstruction error (<c>error</c>).</summary>
+    public bool HasErrorOutput { get; }
+
+    /// <summary>Columns of <c>output</c> per row: the quantiles of a forecaster, the window of a detector.</summary>
+    public int OutputColumns => Metadata.Kind == OnnxModelMetadata.Forecaster ? Metadata.Quantiles.Count : Metadata.Window;
+
+    /// <summary>Loads and checks a model file.</summary>
+    /// <exception cref="OnnxModelException">The file is refused; the message says why.</exception>
+    public static OnnxModel Load(string path, string? expectedKind = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new OnnxModelException($"model file {path} does not exist");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new OnnxModelException($"model file {path} cannot be read: {exception.Message}", exception);
+        }
+
+        InferenceSession session;
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            EnableCpuMemArena = true,
+            EnableMemoryPattern = true,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        try
+        {
+            session = new InferenceSession(bytes, options);
+        }
+        catch (OnnxRuntimeException exception)
+        {
+            throw new OnnxModelException($"model file {path} is not a model ONNX Runtime can load: {exception.Message}", exception);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+
+        try
+        {
+            var metadata = OnnxModelMetadata.Parse(session.ModelMetadata.CustomMetadataMap);
+            if (expectedKind is not null && metadata.Kind != expectedKind)
+            {
+                throw new OnnxModelException($"model file {path} is a {metadata.Kind}, not a {expectedKind}");
+            }
+
+            CheckShape(session, metadata, path, out var hasError);
+            var digest = Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 4));
+            return new OnnxModel(session, metadata, System.IO.Path.GetFullPath(path), digest, hasError);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> rows of <see cref="OnnxModelMetadata.Window"/> values (row after row in
+    /// <paramref name="rows"/>) and writes <c>output</c>, <see cref="OutputColumns"/> per row, into <paramref name="output"/>.
+    /// </summary>
+    public void Run(float[] rows, int batch, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        var window = Metadata.Window;
+        if (rows.Length < batch * window || output.Length < batch * OutputColumns)
+        {
+            throw new ArgumentException("rows or output too short for the batch");
+        }
+
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, batch * window), [batch, window]);
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, [InputName], [input], _outputs);
+        results[0].GetTensorDataAsSpan<float>()[..(batch * OutputColumns)].CopyTo(output);
+    }
+
+    private static void CheckShape(InferenceSession session, OnnxModelMetadata metadata, string path, out bool hasError)
+    {
+        if (session.InputMetadata.Count != 1 || !session.InputMetadata.TryGetValue(InputName, out var input))
+        {
+            throw new OnnxModelException($"model file {path} must have one input named \"{InputName}\", not {string.Join(", ", session.InputMetadata.Keys)}");
+        }
+
+        CheckTensor(input, InputName, metadata.Window, path);
+        if (!session.OutputMetadata.TryGetValue(OutputName, out var output))
+        {
+            throw new OnnxModelException($"model file {path} has no output named \"{OutputName}\" (it has {string.Join(", ", session.OutputMetadata.Keys)})");
+        }
+
+        var columns = metadata.Kind == OnnxModelMetadata.Forecaster ? metadata.Quantiles.Count : metadata.Window;
+        CheckTensor(output, OutputName, columns, path);
+        hasError = session.OutputMetadata.ContainsKey(ErrorName);
+    }
+
+    /// <summary>A float tensor [batch, <paramref name="columns"/>]; the batch axis may be symbolic.</summary>
+    private static void CheckTensor(NodeMetadata tensor, string name, int columns, string path)
+    {
+        if (!tensor.IsTensor || tensor.ElementType != typeof(float))
+        {
+            throw new OnnxModelException($"model file {path}: \"{name}\" must be a float tensor");
+        }
+
+        var dimensions = tensor.Dimensions;
+        if (dimensions.Length != 2 || (dimensions[1] != columns && dimensions[1] > 0))
+        {
+            throw new OnnxModelException(
+                $"model file {path}: \"{name}\" has shape [{string.Join(", ", dimensions)}], the metadata says [batch, {columns}]");
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

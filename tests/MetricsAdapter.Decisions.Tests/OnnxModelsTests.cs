@@ -1,0 +1,69 @@
+using MetricsAdapter.Prediction.Onnx;
+using MetricsAdapter.Testing;
+
+namespace MetricsAdapter.Decisions.Tests;
+
+/// <summary>The ONNX models as the decision manager uses them: named by the options, named in every decision record.</summary>
+public sealed class OnnxModelsTests
+{
+    private static string Model(string name) => Path.Combine(SharedData.RepositoryRoot, "tools", "training", "models", name);
+
+    [Fact]
+    public void Tick_OnnxModelsConfigured_DecisionsNameTheirNameAndVersion()
+    {
+        using var catalog = new OnnxModelCatalog();
+        var options = new DecisionOptions { ForecasterModel = Model("forecaster-lstm.onnx"), DetectorModel = Model("detector-autoencoder.onnx") };
+        using var harness = new DecisionHarness(options, new DefaultServiceModelFactory(options, catalog));
+        IReadOnlyList<Core.Decisions.Decision> decisions = [];
+
+        // 70 model steps of one minute: past the forecaster's window of 32 and the detector's 32 + 32 of calibration.
+        for (var tick = 0; tick < 70 * 4; tick++)
+        {
+            decisions = harness.RunTick(new Dictionary<string, double> { ["pod-a"] = 50 + (tick % 8), ["pod-b"] = 52 }, DecisionHarness.Latency(100, 3));
+        }
+
+        var load = DecisionHarness.Load(decisions);
+        var score = DecisionHarness.Score(decisions);
+        Assert.Null(load.Fallback);
+        Assert.Equal("onnx:forecaster-lstm", load.Model.Name);
+        Assert.StartsWith("1.0.0+", load.Model.Version, StringComparison.Ordinal);
+        Assert.Equal("onnx:detector-autoencoder", score.Model.Name);
+        Assert.InRange(load.Value!.Value.ToDouble(), 90, 250);
+    }
+
+    [Fact]
+    public void CreateForecaster_RefusedFile_StatisticalDefaultServes()
+    {
+        using var catalog = new OnnxModelCatalog();
+        var options = new DecisionOptions { ForecasterModel = "/nonexistent/forecaster.onnx", ServiceDetectorModels = new Dictionary<string, string> { ["shop/checkout"] = Model("forecaster-lstm.onnx") } };
+
+        var factory = new DefaultServiceModelFactory(options, catalog);
+
+        Assert.IsNotType<OnnxForecaster>(factory.CreateForecaster(DecisionHarness.Checkout));
+        Assert.Equal("mcl", factory.CreateDetector(DecisionHarness.Checkout).Name);
+        Assert.Equal(2, catalog.Refused.Count);
+        Assert.Contains(catalog.Refused, r => r.Reason.Contains("is a forecaster, not a detector", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CreateForecaster_PerServiceModel_WinsOverTheDefault_AndSharesOneSession()
+    {
+        using var catalog = new OnnxModelCatalog();
+        var options = new DecisionOptions { ServiceForecasterModels = new Dictionary<string, string> { ["shop/checkout"] = Model("forecaster-lstm.onnx") } };
+        var factory = new DefaultServiceModelFactory(options, catalog);
+
+        var checkout = factory.CreateForecaster(DecisionHarness.Checkout);
+        var again = factory.CreateForecaster(DecisionHarness.Checkout);
+        var search = factory.CreateForecaster(Core.Pipeline.ServiceKey.Create("shop", "search"));
+
+        Assert.IsType<OnnxForecaster>(checkout);
+        Assert.IsType<OnnxForecaster>(again);
+        Assert.IsNotType<OnnxForecaster>(search);
+        Assert.True(catalog.TryGetForecaster(Model("forecaster-lstm.onnx"), out var batcher, out _));
+        checkout.Learn(10);
+        again.Learn(20);
+        checkout.Forecast(2);
+        Assert.Equal(1, batcher!.Batches);
+        Assert.Equal(2, batcher.Rows);
+    }
+}
