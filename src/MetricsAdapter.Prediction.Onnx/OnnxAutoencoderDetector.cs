@@ -53,6 +53,8 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
             _seriesMean = value;
         }
 
+        // The series' spread is the one before this value: an anomaly must not widen the yardstick it is measured by.
+        var seriesVariance = _seriesVariance;
         var deviation = value - _seriesMean;
         _seriesMean += SeriesAlpha * deviation;
         _seriesVariance = (1 - SeriesAlpha) * (_seriesVariance + (SeriesAlpha * deviation * deviation));
@@ -77,7 +79,7 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
 
         // A floor on the variance: a flat series must not turn rounding noise into anomalies.
         var floor = 1e-6 + (1e-6 * _seriesMean * _seriesMean);
-        var logRatio = Math.Log((squared / _row.Length / Math.Max(_seriesVariance, floor)) + 1e-12);
+        var logRatio = Math.Log((squared / _row.Length / Math.Max(seriesVariance, floor)) + 1e-12);
         var score = 0.0;
         if (_errors >= _model.Metadata.Window)
         {

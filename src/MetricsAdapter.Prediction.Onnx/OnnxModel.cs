@@ -119,7 +119,10 @@ public sealed class OnnxModel : IDisposable
             throw new ArgumentException("rows or output too short for the batch");
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, rows.AsMemory(0, batch * window), [batch, window]);
+        // The input lives in ONNX Runtime's own (aligned) memory, not in a managed array: the CPU kernels take other
+        // code paths on other alignments, and the same window must give the same bits every time.
+        using var input = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [batch, window]);
+        rows.AsSpan(0, batch * window).CopyTo(input.GetTensorMutableDataAsSpan<float>());
         using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, [InputName], [input], _outputs);
         results[0].GetTensorDataAsSpan<float>()[..(batch * OutputColumns)].CopyTo(output);

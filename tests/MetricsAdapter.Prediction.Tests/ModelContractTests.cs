@@ -1,6 +1,8 @@
 using MetricsAdapter.Prediction.Detection;
 using MetricsAdapter.Prediction.Forecasting;
+using MetricsAdapter.Prediction.Onnx;
 using MetricsAdapter.Prediction.State;
+using MetricsAdapter.Testing;
 
 namespace MetricsAdapter.Prediction.Tests;
 
@@ -12,9 +14,18 @@ public sealed class ModelContractTests
 {
     private const int Season = 24;
 
-    public static TheoryData<string> ForecasterNames => new(Forecasters.Names);
+    private const string OnnxForecasterName = "onnx:forecaster-lstm";
+    private const string OnnxDetectorName = "onnx:detector-autoencoder";
 
-    public static TheoryData<string> DetectorNames => new(Detectors.Names);
+    // The shipped ONNX models (tools/training/models), loaded once: sessions are shared, as in the adapter.
+    private static readonly Lazy<OnnxModel> LstmModel = new(() => OnnxModel.Load(ShippedModel("forecaster-lstm.onnx"), OnnxModelMetadata.Forecaster));
+    private static readonly Lazy<OnnxModel> AutoencoderModel = new(() => OnnxModel.Load(ShippedModel("detector-autoencoder.onnx"), OnnxModelMetadata.Detector));
+
+    public static TheoryData<string> ForecasterNames => new([.. Forecasters.Names, OnnxForecasterName]);
+
+    public static TheoryData<string> DetectorNames => new([.. Detectors.Names, OnnxDetectorName]);
+
+    private static string ShippedModel(string file) => Path.Combine(SharedData.RepositoryRoot, "tools", "training", "models", file);
 
     /// <summary>A day-periodic load with noise, a trend, a surge and a flat stretch: enough to exercise every branch.</summary>
     private static double[] Series(int length, int seed)
@@ -32,7 +43,9 @@ public sealed class ModelContractTests
         }).ToArray();
     }
 
-    private static IForecaster Forecaster(string name) => Forecasters.Create(name, Season, horizon: 2);
+    private static IForecaster Forecaster(string name) => name == OnnxForecasterName
+        ? new OnnxForecaster(new OnnxForecastBatcher(LstmModel.Value))
+        : Forecasters.Create(name, Season, horizon: 2);
 
     [Theory]
     [MemberData(nameof(ForecasterNames))]
@@ -129,7 +142,9 @@ public sealed class ModelContractTests
         Assert.Throws<ModelStateException>(() => new HoltForecaster(0.3, 0.1).Restore(snapshot[..^3]));
     }
 
-    private static IAnomalyDetector Detector(string name) => Detectors.Create(name, seed: 7);
+    private static IAnomalyDetector Detector(string name) => name == OnnxDetectorName
+        ? new OnnxAutoencoderDetector(AutoencoderModel.Value)
+        : Detectors.Create(name, seed: 7);
 
     [Theory]
     [MemberData(nameof(DetectorNames))]
@@ -212,7 +227,7 @@ public sealed class ModelContractTests
     [Fact]
     public void Detector_ObviousSpikeAfterWarmUp_ScoresHigherThanNormalPoints()
     {
-        foreach (var name in Detectors.Names)
+        foreach (var name in (string[])[.. Detectors.Names, OnnxDetectorName])
         {
             var detector = Detector(name);
             var random = new Random(10);
