@@ -363,4 +363,9 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (ValueError, OSError) as error:
+        # Bad input (no data, files of different steps, an unreadable file) is a one-line error, not a traceback.
+        print(f"train: {error}", file=sys.stderr)
+        sys.exit(2)
