@@ -47,13 +47,4 @@ public static class BusServiceCollectionExtensions
         services.AddHostedService<TopicCheck>();
         return services;
     }
-
-    /// <summary>A publisher of observations onto the observation topic (the demo's, as sidecars publish).</summary>
-    public static IServiceCollection AddKafkaObservationPublisher(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton<KafkaObservationPublisher>();
-        services.AddSingleton<IObservationPublisher>(sp => sp.GetRequiredService<KafkaObservationPublisher>());
-        return services;
-    }
 }

@@ -13,7 +13,6 @@ public sealed class BusTelemetry : IDisposable
     private readonly Counter<long> _alreadyInKafka;
     private readonly Counter<long> _refusedByBroker;
     private readonly Counter<long> _clientErrors;
-    private readonly Counter<long> _published;
     private readonly Counter<long> _consumed;
     private DecisionSpool? _spool;
 
@@ -30,8 +29,6 @@ public sealed class BusTelemetry : IDisposable
             "Decision records the broker refused for good (too large, invalid), set aside in <spool>/refused.");
         _clientErrors = _meter.CreateCounter<long>("metrics_adapter.kafka.client.errors", "{error}",
             "Errors reported by Kafka clients, by client role and librdkafka error code.");
-        _published = _meter.CreateCounter<long>("metrics_adapter.observations.published", "{observation}",
-            "Observations published to the observation topic, by result: sent, dropped (buffer full), failed.");
         _consumed = _meter.CreateCounter<long>("metrics_adapter.kafka.consumed", "{record}",
             "Records taken off the observation topic.");
         _meter.CreateObservableGauge("metrics_adapter.spool.depth", () => SpoolReading(s => s.Depth), "{decision}",
@@ -62,8 +59,6 @@ public sealed class BusTelemetry : IDisposable
 
     internal void ClientError(string role, string code) =>
         _clientErrors.Add(1, new KeyValuePair<string, object?>("client", role), new KeyValuePair<string, object?>("error", code));
-
-    internal void Published(string result) => _published.Add(1, new KeyValuePair<string, object?>("result", result));
 
     internal void Consumed() => _consumed.Add(1);
 

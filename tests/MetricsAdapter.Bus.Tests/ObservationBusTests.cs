@@ -18,7 +18,8 @@ public sealed class ObservationBusTests
         var consuming = Task.Run(() => source.RunAsync(sink, stop.Token));
 
         // The group join takes a few seconds on the mock cluster: publish until the first record arrives, then the real batch.
-        using var publisher = new KafkaObservationPublisher(kafka.Settings, TimeProvider.System, telemetry, kafka.Connectivity, NullLogger<KafkaObservationPublisher>.Instance);
+        using var publisher = new BufferedObservationPublisher(kafka.Settings.For("observation-bus-test"), kafka.Options.ObservationsTopic, capacity: 1_000, maxInFlight: 32,
+            TimeSpan.FromSeconds(30), TimeProvider.System, telemetry, kafka.Connectivity, NullLogger<BufferedObservationPublisher>.Instance);
         var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(30);
         while (sink.Records.IsEmpty && TimeProvider.System.GetUtcNow() < deadline)
         {

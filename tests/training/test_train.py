@@ -238,13 +238,21 @@ class ShippedModelsTest(unittest.TestCase):
                 expected = np.array(expected, np.float32)
                 self.assertLessEqual(reference.compare(expected, actual[output]), 1e-5, f"{name} {output}")
 
-    @unittest.skipUnless(os.environ.get("REBUILD_MODELS") == "1", "set REBUILD_MODELS=1 to retrain (about 30 s)")
-    def test_shipped_models_rebuild_byte_identical(self):
+    def test_shipped_models_rebuild_from_the_scripts(self):
+        """The shipped models are what build-models.sh makes: the same metadata, and the same outputs on the reference
+        inputs within the exactness tolerance (bytes may differ in the last bits on a CPU with other SIMD kernels)."""
         with tempfile.TemporaryDirectory() as out:
             subprocess.run([os.path.join(TOOLS, "build-models.sh"), os.path.join(ROOT, "..", "shared", "data"), out],
                            check=True, capture_output=True)
-            for name in sorted(os.listdir(out)):
-                self.assertEqual(read_bytes(os.path.join(out, name)), read_bytes(os.path.join(MODELS, name)), name)
+            for name in sorted(n for n in os.listdir(MODELS) if n.endswith(".reference.json")):
+                with open(os.path.join(MODELS, name)) as shipped_file, open(os.path.join(out, name)) as rebuilt_file:
+                    shipped, rebuilt = json.load(shipped_file), json.load(rebuilt_file)
+                self.assertEqual(shipped["metadata"], rebuilt["metadata"], name)
+                self.assertEqual(shipped["inputs"], rebuilt["inputs"], name)
+                for output, rows in shipped["outputs"].items():
+                    want = np.asarray(rows, dtype=np.float64)
+                    got = np.asarray(rebuilt["outputs"][output], dtype=np.float64)
+                    self.assertTrue(np.all(np.abs(got - want) <= 1e-5 * np.maximum(1, np.abs(want))), f"{name} {output}")
 
 
 if __name__ == "__main__":
