@@ -29,10 +29,10 @@ public sealed class DemoProcessesEndToEndTests
         await Eventually.WaitAsync(async () =>
         {
             observations = await KcatAsync(bootstrap, "metrics-adapter.observations");
-            return observations.Any(o => o["requests"]!.GetValue<double>() > 0 && o["latency"] is JsonObject);
-        }, TimeSpan.FromSeconds(60), "observations with counts");
-        Assert.All(observations, o => Assert.NotEqual("demo", o["sidecar"]!.GetValue<string>()));
-        Assert.Contains(observations, o => o["pod"]!.GetValue<string>() == "search-demo-1");
+            return observations.Any(o => o["requests"]!.GetValue<double>() > 0 && o["latency"] is JsonObject)
+                && observations.Select(o => o["pod"]!.GetValue<string>()).Distinct().Count() == DemoPods;
+        }, TimeSpan.FromSeconds(90), "observations with counts from every demo pod");
+        Assert.All(observations, o => Assert.Equal(Core.BuildVersion.Semantic, o["sidecar"]!.GetValue<string>()));
 
         // kubectl reads what the decision manager decided from them, and the audit topic says how many pods reported.
         await Eventually.WaitAsync(async () =>
@@ -42,9 +42,9 @@ public sealed class DemoProcessesEndToEndTests
                 TimeSpan.FromSeconds(30));
             return exitCode == 0 && JsonNode.Parse(stdout)!["items"]!.AsArray().Count == 1;
         }, TimeSpan.FromSeconds(90), "predicted_load of checkout through kubectl");
-        var decisions = await KcatAsync(bootstrap, "metrics-adapter.decisions");
-        Assert.Contains(decisions, d => d["subject"]!.GetValue<string>() == "demo/checkout"
-            && d["data"]!["inputs"]!["podsReporting"]?.GetValue<int>() == 2);
+        // Both checkout pods in one decision: on a loaded machine the second sidecar may join a tick or two later.
+        await Eventually.WaitAsync(async () => (await KcatAsync(bootstrap, "metrics-adapter.decisions")).Any(d => d["subject"]!.GetValue<string>() == "demo/checkout"
+            && d["data"]!["inputs"]!["podsReporting"]?.GetValue<int>() == 2), TimeSpan.FromSeconds(90), "a decision of demo/checkout from both its pods");
 
         // A crashed sidecar is restarted.
         var victim = sidecars[0];

@@ -14,18 +14,64 @@ public sealed class ModelContractTests
 {
     private const int Season = 24;
 
-    private const string OnnxForecasterName = "onnx:forecaster-lstm";
-    private const string OnnxDetectorName = "onnx:detector-autoencoder";
-
     // The shipped ONNX models (tools/training/models), loaded once: sessions are shared, as in the adapter.
     private static readonly Lazy<OnnxModel> LstmModel = new(() => OnnxModel.Load(ShippedModel("forecaster-lstm.onnx"), OnnxModelMetadata.Forecaster));
     private static readonly Lazy<OnnxModel> AutoencoderModel = new(() => OnnxModel.Load(ShippedModel("detector-autoencoder.onnx"), OnnxModelMetadata.Detector));
 
-    public static TheoryData<string> ForecasterNames => new([.. Forecasters.Names, OnnxForecasterName]);
+    /// <summary>
+    /// How to build one of every forecaster type, keyed by the type's name. <see cref="Suite_CoversEveryModelFoundByReflection"/>
+    /// fails when a type implementing <see cref="IForecaster"/> or <see cref="IAnomalyDetector"/> has no recipe here, so
+    /// a new model cannot escape the contract.
+    /// </summary>
+    private static readonly Dictionary<string, Func<IForecaster>> ForecasterRecipes = new(StringComparer.Ordinal)
+    {
+        [nameof(LastValueForecaster)] = () => new LastValueForecaster(),
+        [nameof(SeasonalNaiveForecaster)] = () => new SeasonalNaiveForecaster(Season),
+        [nameof(SimpleExponentialSmoothing)] = () => new SimpleExponentialSmoothing(0.1),
+        [nameof(HoltForecaster)] = () => new HoltForecaster(0.3, 0.1, 0.9),
+        [nameof(HoltWintersForecaster)] = () => new HoltWintersForecaster(Season, 0.3, 0.05, 0.1),
+        [nameof(DoubleSeasonalForecaster)] = () => new DoubleSeasonalForecaster(Season, 7 * Season, 0.2, 0.1, 0.05),
+        [nameof(BlendForecaster)] = () => new BlendForecaster([new LastValueForecaster(), new SimpleExponentialSmoothing(0.3), new HoltWintersForecaster(Season, 0.2, 0.0, 0.1)], 2),
+        [nameof(QuantileForecaster)] = () => Forecasters.CreateDefault(Season, 2),
+        [nameof(OnnxForecaster)] = () => new OnnxForecaster(new OnnxForecastBatcher(LstmModel.Value)),
+    };
 
-    public static TheoryData<string> DetectorNames => new([.. Detectors.Names, OnnxDetectorName]);
+    /// <summary>See <see cref="ForecasterRecipes"/>.</summary>
+    private static readonly Dictionary<string, Func<IAnomalyDetector>> DetectorRecipes = new(StringComparer.Ordinal)
+    {
+        [nameof(EwmaZScoreDetector)] = () => new EwmaZScoreDetector(),
+        [nameof(RobustZScoreDetector)] = () => new RobustZScoreDetector(),
+        [nameof(CusumDetector)] = () => new CusumDetector(),
+        [nameof(IsolationForestDetector)] = () => new IsolationForestDetector(seed: 7),
+        [nameof(MultiChannelLikelihoodDetector)] = () => new MultiChannelLikelihoodDetector(),
+        [nameof(HybridDetector)] = () => new HybridDetector(new IsolationForestDetector(seed: 7), new MultiChannelLikelihoodDetector()),
+        [nameof(OnnxAutoencoderDetector)] = () => new OnnxAutoencoderDetector(AutoencoderModel.Value),
+    };
+
+    public static TheoryData<string> ForecasterNames => new(ForecasterRecipes.Keys);
+
+    public static TheoryData<string> DetectorNames => new(DetectorRecipes.Keys);
 
     private static string ShippedModel(string file) => Path.Combine(SharedData.RepositoryRoot, "tools", "training", "models", file);
+
+    [Fact]
+    public void Suite_CoversEveryModelFoundByReflection()
+    {
+        var models = new[] { typeof(IForecaster).Assembly, typeof(OnnxForecaster).Assembly }
+            .SelectMany(assembly => assembly.GetTypes())
+            .Where(type => type is { IsClass: true, IsAbstract: false } && (typeof(IForecaster).IsAssignableFrom(type) || typeof(IAnomalyDetector).IsAssignableFrom(type)))
+            .Select(type => type.Name)
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(models, ForecasterRecipes.Keys.Concat(DetectorRecipes.Keys).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Suite_CoversEveryModelTheFactoriesMake()
+    {
+        Assert.All(Forecasters.Names, name => Assert.Contains(Forecasters.Create(name, Season, 2).GetType().Name, ForecasterRecipes.Keys));
+        Assert.All(Detectors.Names, name => Assert.Contains(Detectors.Create(name).GetType().Name, DetectorRecipes.Keys));
+    }
 
     /// <summary>A day-periodic load with noise, a trend, a surge and a flat stretch: enough to exercise every branch.</summary>
     private static double[] Series(int length, int seed)
@@ -43,9 +89,7 @@ public sealed class ModelContractTests
         }).ToArray();
     }
 
-    private static IForecaster Forecaster(string name) => name == OnnxForecasterName
-        ? new OnnxForecaster(new OnnxForecastBatcher(LstmModel.Value))
-        : Forecasters.Create(name, Season, horizon: 2);
+    private static IForecaster Forecaster(string name) => ForecasterRecipes[name]();
 
     [Theory]
     [MemberData(nameof(ForecasterNames))]
@@ -142,9 +186,7 @@ public sealed class ModelContractTests
         Assert.Throws<ModelStateException>(() => new HoltForecaster(0.3, 0.1).Restore(snapshot[..^3]));
     }
 
-    private static IAnomalyDetector Detector(string name) => name == OnnxDetectorName
-        ? new OnnxAutoencoderDetector(AutoencoderModel.Value)
-        : Detectors.Create(name, seed: 7);
+    private static IAnomalyDetector Detector(string name) => DetectorRecipes[name]();
 
     [Theory]
     [MemberData(nameof(DetectorNames))]
@@ -227,7 +269,7 @@ public sealed class ModelContractTests
     [Fact]
     public void Detector_ObviousSpikeAfterWarmUp_ScoresHigherThanNormalPoints()
     {
-        foreach (var name in (string[])[.. Detectors.Names, OnnxDetectorName])
+        foreach (var name in DetectorRecipes.Keys)
         {
             var detector = Detector(name);
             var random = new Random(10);
