@@ -45,37 +45,80 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         }
 
         // Load every configured file now, so that a refusal is said at start rather than at a service's first tick.
-        foreach (var path in new[] { options.ForecasterModel }.Concat(options.ServiceForecasterModels.Values).OfType<string>().Distinct(StringComparer.Ordinal))
+        foreach (var path in ForecasterPaths(options))
         {
-            if (!catalog.TryGetForecaster(path, out var batcher, out var error))
+            if (UsableForecaster(path, out var error) is { } batcher)
+            {
+                LogLoaded(logger, path, batcher.Model.Metadata.Name, batcher.Model.Metadata.Version, "predicted_load");
+            }
+            else
             {
                 LogRefused(logger, path, error!, "predicted_load", options.Forecaster);
             }
-            else
-            {
-                LogLoaded(logger, path, batcher!.Model.Metadata.Name, batcher.Model.Metadata.Version, "predicted_load");
-            }
         }
 
-        foreach (var path in new[] { options.DetectorModel }.Concat(options.ServiceDetectorModels.Values).OfType<string>().Distinct(StringComparer.Ordinal))
+        foreach (var path in DetectorPaths(options))
         {
-            if (!catalog.TryGetDetector(path, out var model, out var error))
+            if (UsableDetector(path, out var error) is { } model)
+            {
+                LogLoaded(logger, path, model.Metadata.Name, model.Metadata.Version, "latency_anomaly_score");
+            }
+            else
             {
                 LogRefused(logger, path, error!, "latency_anomaly_score", options.Detector);
             }
-            else
-            {
-                LogLoaded(logger, path, model!.Metadata.Name, model.Metadata.Version, "latency_anomaly_score");
-            }
         }
+    }
+
+    private static IEnumerable<string> ForecasterPaths(DecisionOptions options) =>
+        new[] { options.ForecasterModel }.Concat(options.ServiceForecasterModels.Values).Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal)!;
+
+    private static IEnumerable<string> DetectorPaths(DecisionOptions options) =>
+        new[] { options.DetectorModel }.Concat(options.ServiceDetectorModels.Values).Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal)!;
+
+    /// <summary>
+    /// The model's batcher when the file loads and fits the decision manager: trained for its model step, and
+    /// forecasting at least as far as its horizon (a shorter model would serve a nearer forecast under a farther name).
+    /// </summary>
+    private OnnxForecastBatcher? UsableForecaster(string path, out string? error)
+    {
+        error = "ONNX models are not enabled here";
+        OnnxForecastBatcher? batcher = null;
+        if (_catalog is null || !_catalog.TryGetForecaster(path, out batcher, out error))
+        {
+            return null;
+        }
+
+        var metadata = batcher!.Model.Metadata;
+        error = metadata.StepSeconds != _options.ModelStep.TotalSeconds
+            ? $"it was trained for a step of {metadata.StepSeconds} s, the decision manager's model step is {_options.ModelStep.TotalSeconds} s (Decisions:ModelStep)"
+            : metadata.Horizon < _options.HorizonSteps
+                ? $"it forecasts {metadata.Horizon} steps ahead, predicted_load needs {_options.HorizonSteps} (Decisions:Horizon)"
+                : null;
+        return error is null ? batcher : null;
+    }
+
+    private OnnxModel? UsableDetector(string path, out string? error)
+    {
+        error = "ONNX models are not enabled here";
+        OnnxModel? model = null;
+        if (_catalog is null || !_catalog.TryGetDetector(path, out model, out error))
+        {
+            return null;
+        }
+
+        error = model!.Metadata.StepSeconds != _options.ModelStep.TotalSeconds
+            ? $"it was trained for a step of {model.Metadata.StepSeconds} s, the decision manager's model step is {_options.ModelStep.TotalSeconds} s (Decisions:ModelStep)"
+            : null;
+        return error is null ? model : null;
     }
 
     public IForecaster CreateForecaster(ServiceKey service)
     {
         var path = _options.ServiceForecasterModels.GetValueOrDefault(service.ToString()) ?? _options.ForecasterModel;
-        if (path is not null && _catalog is not null && _catalog.TryGetForecaster(path, out var batcher, out _))
+        if (!string.IsNullOrWhiteSpace(path) && UsableForecaster(path, out _) is { } batcher)
         {
-            return new OnnxForecaster(batcher!);
+            return new OnnxForecaster(batcher, _options.Quantile);
         }
 
         return _options.Forecaster == Forecasters.Default
@@ -86,9 +129,9 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
     public IAnomalyDetector CreateDetector(ServiceKey service)
     {
         var path = _options.ServiceDetectorModels.GetValueOrDefault(service.ToString()) ?? _options.DetectorModel;
-        if (path is not null && _catalog is not null && _catalog.TryGetDetector(path, out var model, out _))
+        if (!string.IsNullOrWhiteSpace(path) && UsableDetector(path, out _) is { } model)
         {
-            var autoencoder = new OnnxAutoencoderDetector(model!);
+            var autoencoder = new OnnxAutoencoderDetector(model);
             return _options.DetectorModelHybrid ? new HybridDetector(autoencoder, Detectors.Create(_options.Detector)) : autoencoder;
         }
 
@@ -105,12 +148,13 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         ArgumentNullException.ThrowIfNull(model);
         switch (model)
         {
-            case OnnxForecaster or OnnxAutoencoderDetector:
-                // StateKey: onnx:<name>:<version>:<file digest>
-                var parts = model.StateKey.Split(':');
-                return new ModelIdentity($"{parts[0]}:{parts[1]}", $"{parts[2]}+{parts[3]}");
-            case HybridDetector hybrid when hybrid.StateKey.Contains("[onnx:", StringComparison.Ordinal):
-                return new ModelIdentity("hybrid", $"{PredictionVersion}+{Digest(model.StateKey)}");
+            case OnnxForecaster onnx:
+                return Identity(onnx.Model);
+            case OnnxAutoencoderDetector onnx:
+                return Identity(onnx.Model);
+            case HybridDetector { MachineLearned: OnnxAutoencoderDetector onnx } hybrid:
+                var inner = Identity(onnx.Model);
+                return new ModelIdentity($"hybrid({inner.Name}@{inner.Version},{hybrid.Statistical.Name})", $"{PredictionVersion}+{Digest(model.StateKey)}");
         }
 
         var name = model switch
@@ -122,6 +166,9 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         };
         return new ModelIdentity(name, $"{PredictionVersion}+{Digest(model.StateKey)}");
     }
+
+    /// <summary>An ONNX model's own name and version, and the digest of its file: two files with one version still differ.</summary>
+    private static ModelIdentity Identity(OnnxModel model) => new("onnx:" + model.Metadata.Name, $"{model.Metadata.Version}+{model.FileDigest}");
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Error, Message = "Model file {Path} refused: {Reason}; {Metric} is served by the statistical {Fallback} instead")]
     private static partial void LogRefusedCore(ILogger logger, string path, string reason, string metric, string fallback);

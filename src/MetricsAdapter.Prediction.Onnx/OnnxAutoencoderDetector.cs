@@ -42,6 +42,9 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
 
     public override string Name => "onnx:" + _model.Metadata.Name;
 
+    /// <summary>The model file this detector runs.</summary>
+    public OnnxModel Model => _model;
+
     public override string StateKey => $"{Name}:{_model.Metadata.Version}:{_model.FileDigest}";
 
     public override bool IsWarm => _window.IsFull && _errors >= _model.Metadata.Window;
@@ -75,6 +78,12 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
         {
             var error = _window[i] - _reconstruction[i];
             squared += error * error;
+        }
+
+        if (!double.IsFinite(squared))
+        {
+            // A graph that answers NaN must be quarantined by the service's guard, not poison the calibration for good.
+            throw new InvalidOperationException($"{Name}: the model's reconstruction is not finite");
         }
 
         // A floor on the variance: a flat series must not turn rounding noise into anomalies.

@@ -34,7 +34,11 @@ public sealed class OnnxForecastBatcher(OnnxModel model, int maxBatch = 1024)
         }
     }
 
-    /// <summary>Brings <paramref name="requester"/>'s outputs up to date, and every other stale forecaster's with it.</summary>
+    /// <summary>
+    /// Brings <paramref name="requester"/>'s outputs up to date, and every other stale forecaster's with it. A chunk
+    /// that fails is run again row by row, so that only the forecasters whose own windows fail see the failure (and
+    /// are quarantined by their service's guard); nothing stays queued after a refresh.
+    /// </summary>
     internal void Refresh(OnnxForecaster requester)
     {
         lock (_gate)
@@ -44,11 +48,18 @@ public sealed class OnnxForecastBatcher(OnnxModel model, int maxBatch = 1024)
                 return;
             }
 
+            var stale = _stale.ToArray();
+            _stale.Clear();
+            foreach (var forecaster in stale)
+            {
+                forecaster.Queued = false;
+            }
+
             var window = Model.Metadata.Window;
             var columns = Model.OutputColumns;
-            for (var start = 0; start < _stale.Count; start += MaxBatch)
+            for (var start = 0; start < stale.Length; start += MaxBatch)
             {
-                var batch = Math.Min(MaxBatch, _stale.Count - start);
+                var batch = Math.Min(MaxBatch, stale.Length - start);
                 if (_rows.Length < batch * window)
                 {
                     (_rows, _outputs) = (new float[batch * window], new float[batch * columns]);
@@ -56,21 +67,47 @@ public sealed class OnnxForecastBatcher(OnnxModel model, int maxBatch = 1024)
 
                 for (var i = 0; i < batch; i++)
                 {
-                    _stale[start + i].CopyWindow(_rows.AsSpan(i * window, window));
+                    stale[start + i].CopyWindow(_rows.AsSpan(i * window, window));
                 }
 
-                Model.Run(_rows, batch, _outputs);
-                Batches++;
-                Rows += batch;
-                for (var i = 0; i < batch; i++)
+                try
                 {
-                    var forecaster = _stale[start + i];
-                    forecaster.Accept(_outputs.AsSpan(i * columns, columns));
-                    forecaster.Queued = false;
+                    Model.Run(_rows, batch, _outputs);
+                    Batches++;
+                    Rows += batch;
+                    for (var i = 0; i < batch; i++)
+                    {
+                        stale[start + i].Accept(_outputs.AsSpan(i * columns, columns));
+                    }
+                }
+#pragma warning disable CA1031 // A failed batch is retried row by row: one bad window must not fail every service.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    for (var i = 0; i < batch; i++)
+                    {
+                        RunAlone(stale[start + i], window, columns);
+                    }
                 }
             }
+        }
+    }
 
-            _stale.Clear();
+    private void RunAlone(OnnxForecaster forecaster, int window, int columns)
+    {
+        try
+        {
+            forecaster.CopyWindow(_rows.AsSpan(0, window));
+            Model.Run(_rows, 1, _outputs);
+            Batches++;
+            Rows++;
+            forecaster.Accept(_outputs.AsSpan(0, columns));
+        }
+#pragma warning disable CA1031 // The failure belongs to this forecaster: its next forecast throws it, and its service's guard quarantines it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            forecaster.Fail(exception);
         }
     }
 }

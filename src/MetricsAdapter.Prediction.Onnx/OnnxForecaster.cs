@@ -23,8 +23,11 @@ public sealed class OnnxForecaster : OnlineModelBase, IForecaster
     private readonly int _pointColumn;
     private readonly int _upperColumn;
     private bool _hasOutputs;
+    private Exception? _failure;
 
-    public OnnxForecaster(OnnxForecastBatcher batcher)
+    /// <param name="batcher">The shared model and its batcher.</param>
+    /// <param name="upperQuantile">The quantile served as the upper forecast: the model's column nearest it. Default: its highest.</param>
+    public OnnxForecaster(OnnxForecastBatcher batcher, double? upperQuantile = null)
     {
         ArgumentNullException.ThrowIfNull(batcher);
         _batcher = batcher;
@@ -33,12 +36,21 @@ public sealed class OnnxForecaster : OnlineModelBase, IForecaster
         _outputs = new float[metadata.Quantiles.Count];
         var quantiles = metadata.Quantiles;
         _pointColumn = Enumerable.Range(0, quantiles.Count).MinBy(i => Math.Abs(quantiles[i] - 0.5));
-        _upperColumn = Enumerable.Range(0, quantiles.Count).MaxBy(i => quantiles[i]);
+        _upperColumn = upperQuantile is { } wanted
+            ? Enumerable.Range(0, quantiles.Count).MinBy(i => Math.Abs(quantiles[i] - wanted))
+            : Enumerable.Range(0, quantiles.Count).MaxBy(i => quantiles[i]);
     }
 
     public override string Name => "onnx:" + _batcher.Model.Metadata.Name;
 
-    public override string StateKey => $"{Name}:{_batcher.Model.Metadata.Version}:{_batcher.Model.FileDigest}";
+    /// <summary>The model file this forecaster runs.</summary>
+    public OnnxModel Model => _batcher.Model;
+
+    /// <summary>
+    /// What a snapshot holds is the window of raw values, which does not depend on the model: a new model file (same
+    /// window) restores it and forecasts at once instead of starting cold.
+    /// </summary>
+    public override string StateKey => $"onnx-window:{_batcher.Model.Metadata.Window}";
 
     /// <summary>The quantile of the upper forecast.</summary>
     public double UpperQuantile => _batcher.Model.Metadata.Quantiles[_upperColumn];
@@ -81,6 +93,12 @@ public sealed class OnnxForecaster : OnlineModelBase, IForecaster
         }
 
         _batcher.Refresh(this);
+        if (_failure is { } failure)
+        {
+            _failure = null;
+            throw new InvalidOperationException($"{Name}: the model failed on this service's window: {failure.Message}", failure);
+        }
+
         var point = Math.Max(0, (double)_outputs[_pointColumn]);
         var upper = Math.Max(point, _outputs[_upperColumn]);
         var modelHorizon = _batcher.Model.Metadata.Horizon;
@@ -110,6 +128,8 @@ public sealed class OnnxForecaster : OnlineModelBase, IForecaster
         outputs.CopyTo(_outputs);
         _hasOutputs = true;
     }
+
+    internal void Fail(Exception failure) => _failure = failure;
 
     protected override void WriteModel(StateWriter writer) => writer.WriteRing(_window);
 

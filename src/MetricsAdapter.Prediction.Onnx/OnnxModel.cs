@@ -96,12 +96,19 @@ public sealed class OnnxModel : IDisposable
 
             CheckShape(session, metadata, path, out var hasError);
             var digest = Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 4));
-            return new OnnxModel(session, metadata, System.IO.Path.GetFullPath(path), digest, hasError);
+            var model = new OnnxModel(session, metadata, System.IO.Path.GetFullPath(path), digest, hasError);
+            model.Probe();
+            return model;
         }
-        catch
+        catch (Exception exception)
         {
             session.Dispose();
-            throw;
+            if (exception is OnnxModelException)
+            {
+                throw;
+            }
+
+            throw new OnnxModelException($"model file {path} cannot be used: {exception.Message}", exception);
         }
     }
 
@@ -125,7 +132,29 @@ public sealed class OnnxModel : IDisposable
         rows.AsSpan(0, batch * window).CopyTo(input.GetTensorMutableDataAsSpan<float>());
         using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, [InputName], [input], _outputs);
+        // A graph whose output is not [batch, columns] would hand one service's numbers to another: refuse it.
+        var shape = results[0].GetTensorTypeAndShape().Shape;
+        if (shape.Length != 2 || shape[0] != batch || shape[1] != OutputColumns)
+        {
+            throw new OnnxModelException($"{Path}: \"{OutputName}\" came back as [{string.Join(", ", shape)}], not [{batch}, {OutputColumns}]");
+        }
+
         results[0].GetTensorDataAsSpan<float>()[..(batch * OutputColumns)].CopyTo(output);
+    }
+
+    /// <summary>One run of two rows at load: a graph with a fixed batch size or another output width is refused now, not at a tick.</summary>
+    private void Probe()
+    {
+        var rows = new float[2 * Metadata.Window];
+        Array.Fill(rows, 1f);
+        try
+        {
+            Run(rows, 2, new float[2 * OutputColumns]);
+        }
+        catch (OnnxRuntimeException exception)
+        {
+            throw new OnnxModelException($"model file {Path} does not run on a batch of two windows (its batch axis must be dynamic): {exception.Message}", exception);
+        }
     }
 
     private static void CheckShape(InferenceSession session, OnnxModelMetadata metadata, string path, out bool hasError)

@@ -38,6 +38,11 @@ public sealed class OnnxModelCatalog : IDisposable
 
     private Entry Get(string path, string kind)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return new Entry(null, null, "an empty model path names no file");
+        }
+
         var key = kind + ":" + Path.GetFullPath(path);
         lock (_gate)
         {
@@ -51,8 +56,9 @@ public sealed class OnnxModelCatalog : IDisposable
                 var model = OnnxModel.Load(path, kind);
                 entry = new Entry(model, kind == OnnxModelMetadata.Forecaster ? new OnnxForecastBatcher(model) : null, null);
             }
-            catch (OnnxModelException exception)
+            catch (Exception exception) when (exception is OnnxModelException or DllNotFoundException or TypeInitializationException or BadImageFormatException)
             {
+                // A native library missing on this platform is a refusal too: the statistical default serves.
                 entry = new Entry(null, null, exception.Message);
             }
 

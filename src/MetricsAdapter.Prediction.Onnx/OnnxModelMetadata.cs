@@ -72,6 +72,14 @@ public sealed record OnnxModelMetadata(
             quantiles = parsed;
         }
 
+        foreach (var key in new[] { "name", "version" })
+        {
+            if (Text(key).Any(c => c is ':' or '/' || char.IsWhiteSpace(c)))
+            {
+                throw new OnnxModelException($"metadata {Prefix}{key} \"{Text(key)}\" may not contain ':', '/' or spaces (it names the model in decision records)");
+            }
+        }
+
         return new OnnxModelMetadata(
             kind,
             Text("name"),

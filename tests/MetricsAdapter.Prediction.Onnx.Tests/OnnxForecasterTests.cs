@@ -123,6 +123,6 @@ public sealed class OnnxForecasterTests : IDisposable
 
         Assert.Equal(original.Forecast(2), copy.Forecast(2));
         Assert.Equal(original.Observations, copy.Observations);
-        Assert.StartsWith("onnx:forecaster-lstm:1.0.0:", original.StateKey, StringComparison.Ordinal);
+        Assert.Equal("onnx-window:32", original.StateKey);
     }
 }

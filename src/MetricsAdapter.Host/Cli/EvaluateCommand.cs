@@ -61,16 +61,30 @@ internal static class EvaluateCommand
                 if (parse.GetValue(modelFile) is { } modelPath)
                 {
                     onnx = OnnxModel.Load(modelPath, OnnxModelMetadata.Forecaster);
-                    var upper = onnx.Metadata.Quantiles.Max();
+                    if (steps > onnx.Metadata.Horizon)
+                    {
+                        return await FailAsync($"--model: {onnx.Metadata.Name} forecasts {onnx.Metadata.Horizon} steps ahead, not --horizon {steps}", 2);
+                    }
+
+                    // The quantile of the blend's upper forecast, so that both rows' pinball losses are at one quantile.
+                    var upper = onnx.Metadata.Quantiles.MinBy(q => Math.Abs(q - 0.9));
                     var loaded = onnx;
-                    extra.Add(new ExtraForecaster($"onnx:{onnx.Metadata.Name}", () => new OnnxForecaster(new OnnxForecastBatcher(loaded)), upper));
+                    extra.Add(new ExtraForecaster($"onnx:{onnx.Metadata.Name}", () => new OnnxForecaster(new OnnxForecastBatcher(loaded), upper), upper));
                 }
 
                 foreach (var file in files)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var series = TimeSeries.ReadCsv(file);
-                    reports.Add(ForecastEvaluation.Evaluate(series, new ForecastEvaluationOptions(steps, parse.GetValue(season), parse.GetValue(warmUp)), extra, progress));
+
+                    // A model trained for one step says nothing on series of another: its row is left out there.
+                    var fits = onnx is null || Math.Abs(series.Interval().TotalSeconds - onnx.Metadata.StepSeconds) < 1e-6;
+                    if (!fits)
+                    {
+                        progress.Report($"{series.Name}: step {series.Interval().TotalSeconds} s, {onnx!.Metadata.Name} is for {onnx.Metadata.StepSeconds} s: not scored");
+                    }
+
+                    reports.Add(ForecastEvaluation.Evaluate(series, new ForecastEvaluationOptions(steps, parse.GetValue(season), parse.GetValue(warmUp)), fits ? extra : [], progress));
                 }
             }
             catch (InvalidDataException exception)

@@ -59,7 +59,17 @@ internal static class TrainCommand
             try
             {
                 using var process = Process.Start(start)!;
-                await process.WaitForExitAsync(cancellationToken);
+                try
+                {
+                    await process.WaitForExitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Interrupted: training must not go on without us.
+                    process.Kill(entireProcessTree: true);
+                    throw;
+                }
+
                 return process.ExitCode;
             }
             catch (System.ComponentModel.Win32Exception exception)

@@ -11,6 +11,12 @@ public sealed class HybridDetector(IAnomalyDetector machineLearned, IAnomalyDete
 {
     public string Name => "hybrid";
 
+    /// <summary>The machine-learned side (weight <c>machineLearnedWeight</c>).</summary>
+    public IAnomalyDetector MachineLearned => machineLearned;
+
+    /// <summary>The statistical side.</summary>
+    public IAnomalyDetector Statistical => statistical;
+
     public string StateKey => $"hybrid({machineLearnedWeight})[{machineLearned.StateKey},{statistical.StateKey}]";
 
     public long Observations => statistical.Observations;
