@@ -5,15 +5,22 @@ namespace MetricsAdapter.Decisions;
 /// <summary>
 /// Readiness detail of the decision pipeline. Never unhealthy: an adapter with no observations must still serve
 /// discovery and whatever it has, so it reports <c>Degraded</c> with the reason instead of failing readiness.
+/// A model file that was configured but refused keeps readiness too: the statistical default serves, and the detail
+/// says which file and why, so a mistyped path does not go unnoticed after the start-up log.
 /// </summary>
-public sealed class DecisionsHealthCheck(DecisionManager manager, TimeProvider timeProvider) : IHealthCheck
+public sealed class DecisionsHealthCheck(DecisionManager manager, TimeProvider timeProvider, Prediction.Onnx.OnnxModelCatalog? models = null) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
         var options = manager.Options;
         HealthCheckResult result;
-        if (manager.LastObservation is not { } last)
+        if (models?.Refused is { Count: > 0 } refused)
+        {
+            result = HealthCheckResult.Degraded(
+                $"model file {refused[0].Path} refused ({refused[0].Reason}); the statistical default serves{(refused.Count > 1 ? $" ({refused.Count - 1} more refused)" : string.Empty)}");
+        }
+        else if (manager.LastObservation is not { } last)
         {
             result = HealthCheckResult.Degraded(
                 $"no observations received in {DecisionRules.Duration(now - manager.StartedAt)} since start; nothing is decided until sidecars publish");

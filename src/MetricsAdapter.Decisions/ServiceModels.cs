@@ -95,6 +95,11 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
             : metadata.Horizon < _options.HorizonSteps
                 ? $"it forecasts {metadata.Horizon} steps ahead, predicted_load needs {_options.HorizonSteps} (Decisions:Horizon)"
                 : null;
+        if (error is not null)
+        {
+            _catalog.NoteUnusable(path, error);
+        }
+
         return error is null ? batcher : null;
     }
 
@@ -110,6 +115,11 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         error = model!.Metadata.StepSeconds != _options.ModelStep.TotalSeconds
             ? $"it was trained for a step of {model.Metadata.StepSeconds} s, the decision manager's model step is {_options.ModelStep.TotalSeconds} s (Decisions:ModelStep)"
             : null;
+        if (error is not null)
+        {
+            _catalog.NoteUnusable(path, error);
+        }
+
         return error is null ? model : null;
     }
 

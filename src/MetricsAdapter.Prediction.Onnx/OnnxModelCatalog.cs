@@ -10,14 +10,28 @@ public sealed class OnnxModelCatalog : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>The files refused so far, with the reason.</summary>
+    private readonly List<(string Path, string Reason)> _unusable = [];
+
+    /// <summary>The files refused so far, with the reason: at load, or by their user (<see cref="NoteUnusable"/>).</summary>
     public IReadOnlyList<(string Path, string Reason)> Refused
     {
         get
         {
             lock (_gate)
             {
-                return [.. _entries.Where(e => e.Value.Error is not null).Select(e => (e.Key, e.Value.Error!))];
+                return [.. _entries.Where(e => e.Value.Error is not null).Select(e => (e.Key[(e.Key.IndexOf(':', StringComparison.Ordinal) + 1)..], e.Value.Error!)), .. _unusable];
+            }
+        }
+    }
+
+    /// <summary>Records that a model which loaded does not fit where it was configured (another step, a shorter horizon).</summary>
+    public void NoteUnusable(string path, string reason)
+    {
+        lock (_gate)
+        {
+            if (!_unusable.Contains((path, reason)))
+            {
+                _unusable.Add((path, reason));
             }
         }
     }

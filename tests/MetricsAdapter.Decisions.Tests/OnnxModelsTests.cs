@@ -107,4 +107,17 @@ public sealed class OnnxModelsTests
         Assert.Equal(1, batcher!.Batches);
         Assert.Equal(2, batcher.Rows);
     }
+
+    [Fact]
+    public async Task Health_ConfiguredModelRefused_DegradedNamingTheFileAndWhy()
+    {
+        using var catalog = new OnnxModelCatalog();
+        var options = new DecisionOptions { ModelStep = TimeSpan.FromSeconds(30), ForecasterModel = Model("forecaster-lstm.onnx") };
+        using var harness = new DecisionHarness(options, new DefaultServiceModelFactory(options, catalog));
+
+        var health = await new DecisionsHealthCheck(harness.Manager, harness.Clock, catalog).CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, health.Status);
+        Assert.Contains("forecaster-lstm.onnx refused (it was trained for a step of 60 s", health.Description, StringComparison.Ordinal);
+    }
 }
