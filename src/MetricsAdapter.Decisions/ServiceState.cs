@@ -109,7 +109,8 @@ internal sealed class ServiceState
         }
         else if (pod.LastSequence is { } last)
         {
-            var restarted = observation.HasFlag(ObservationFlags.FirstInterval) || observation.Sequence == 0;
+            var restarted = observation.HasFlag(ObservationFlags.FirstInterval) || observation.Sequence == 0
+                || (observation.Instance is { } instance && pod.Instance is { } previous && !string.Equals(instance, previous, StringComparison.Ordinal));
             if (!restarted && observation.Sequence <= last)
             {
                 return IngestOutcome.Duplicate;
@@ -122,6 +123,7 @@ internal sealed class ServiceState
         }
 
         pod.LastSequence = observation.Sequence;
+        pod.Instance = observation.Instance ?? pod.Instance;
         pod.LastArrival = arrival;
         pod.SilentSince = null;
         pod.Stopping = observation.HasFlag(ObservationFlags.PodStopping);
@@ -668,6 +670,9 @@ internal sealed class ServiceState
         public DateTimeOffset LastArrival { get; set; }
 
         public long? LastSequence { get; set; }
+
+        /// <summary>The sidecar run of the last observation (in memory only: after a restart of ours, the next observation sets it).</summary>
+        public string? Instance { get; set; }
 
         public double? Rate { get; set; }
 

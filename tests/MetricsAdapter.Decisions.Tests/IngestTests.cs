@@ -88,6 +88,23 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void Ingest_SidecarRestartedAndItsFirstObservationLost_NewInstanceIsNotADuplicate()
+    {
+        using var harness = new DecisionHarness();
+        harness.Clock.Advance(TimeSpan.FromSeconds(5));
+        string Record(int sequence, string instance) =>
+            Valid.Replace("\"sequence\":7", $"\"sequence\":{sequence}", StringComparison.Ordinal).Replace("\"sequence\"", $"\"instance\":\"{instance}\",\"sequence\"", StringComparison.Ordinal);
+
+        Assert.Equal(IngestReport.Accepted, harness.Manager.Ingest("shop/checkout"u8, Encoding.UTF8.GetBytes(Record(9000, "a1b2c3")), null, default));
+        Assert.Equal(IngestReport.Duplicate, harness.Manager.Ingest("shop/checkout"u8, Encoding.UTF8.GetBytes(Record(12, "a1b2c3")), null, default));
+
+        // The restarted sidecar's sequence 0 (first-interval) was dropped during a Kafka outage; sequence 12 arrives first.
+        Assert.Equal(IngestReport.Accepted, harness.Manager.Ingest("shop/checkout"u8, Encoding.UTF8.GetBytes(Record(12, "d4e5f6")), null, default));
+        Assert.Equal(IngestReport.Accepted, harness.Manager.Ingest("shop/checkout"u8, Encoding.UTF8.GetBytes(Record(13, "d4e5f6")), null, default));
+        Assert.Equal(IngestReport.Duplicate, harness.Manager.Ingest("shop/checkout"u8, Encoding.UTF8.GetBytes(Record(13, "d4e5f6")), null, default));
+    }
+
+    [Fact]
     public void Ingest_OldOrFutureIntervals_AreLateOrRefused()
     {
         using var harness = new DecisionHarness();

@@ -45,6 +45,12 @@ public sealed record Observation
     /// <summary>The sidecar's version.</summary>
     public string? Sidecar { get; init; }
 
+    /// <summary>
+    /// Which run of the pod's sidecar published this (a random id per process start). A new one means the sidecar
+    /// restarted and its <see cref="Sequence"/> started over, even when its first observation was lost.
+    /// </summary>
+    public string? Instance { get; init; }
+
     public bool HasFlag(string flag)
     {
         foreach (var present in Flags)

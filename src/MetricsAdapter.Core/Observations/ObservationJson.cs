@@ -92,6 +92,11 @@ public static class ObservationJson
             writer.WriteString("sidecar"u8, observation.Sidecar);
         }
 
+        if (observation.Instance is not null)
+        {
+            writer.WriteString("instance"u8, observation.Instance);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -201,6 +206,10 @@ public sealed class ObservationReader
             else if (reader.ValueTextEquals("sidecar"u8))
             {
                 fields.Sidecar = ReadName(ref reader);
+            }
+            else if (reader.ValueTextEquals("instance"u8))
+            {
+                fields.Instance = ReadName(ref reader);
             }
             else if (reader.ValueTextEquals("start"u8))
             {
@@ -593,6 +602,7 @@ public sealed class ObservationReader
             Sequence = fields.Sequence.Value,
             Flags = fields.Flags ?? [],
             Sidecar = fields.Sidecar,
+            Instance = fields.Instance,
         };
         detail = null;
         return ObservationRejection.None;
@@ -607,6 +617,7 @@ public sealed class ObservationReader
         public string? Pod;
         public string? Node;
         public string? Sidecar;
+        public string? Instance;
         public DateTimeOffset? Start;
         public DateTimeOffset? End;
         public double? Requests;

@@ -14,6 +14,9 @@ namespace MetricsAdapter.Sidecar.Intervals;
 /// </summary>
 public sealed class ObservationBuilder(SidecarOptions options, ServiceKey service, IAnomalyDetector detector)
 {
+    /// <summary>This run of the sidecar, in every observation: a restart is recognised even when its first observation was lost.</summary>
+    public string Instance { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+
     /// <summary>Flag of an observation whose scrape succeeded but found none of the configured metrics.</summary>
     public const string NoKnownMetrics = "no-known-metrics";
 
@@ -129,6 +132,7 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
             Sequence = _sequence++,
             Flags = all,
             Sidecar = SidecarVersion.Value,
+            Instance = Instance,
         };
     }
 }

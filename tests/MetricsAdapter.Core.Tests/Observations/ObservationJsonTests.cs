@@ -22,6 +22,7 @@ public sealed class ObservationJsonTests
         Sequence = 42,
         Flags = [ObservationFlags.CounterReset],
         Sidecar = "0.2.0",
+        Instance = "a1b2c3d4e5f6",
     };
 
     [Fact]

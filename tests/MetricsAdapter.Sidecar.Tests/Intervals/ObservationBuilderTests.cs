@@ -43,6 +43,19 @@ public sealed class ObservationBuilderTests
     }
 
     [Fact]
+    public void Next_EveryObservation_CarriesThisRunsInstance_AndAnotherRunHasAnother()
+    {
+        var builder = new ObservationBuilder(Options, Service, new FakeDetector());
+        builder.Next(First, T0);
+        var first = builder.Next(Later, T0 + Interval)!;
+        var second = builder.Next(Conventions.Failed(), T0 + (Interval * 2))!;
+
+        Assert.Matches("^[0-9a-f]{12}$", first.Instance);
+        Assert.Equal(first.Instance, second.Instance);
+        Assert.NotEqual(first.Instance, new ObservationBuilder(Options, Service, new FakeDetector()).Instance);
+    }
+
+    [Fact]
     public void Next_FirstSuccessfulScrape_IsOnlyTheBaseline()
     {
         var builder = new ObservationBuilder(Options, Service, new FakeDetector());
