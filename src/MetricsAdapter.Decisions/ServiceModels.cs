@@ -45,7 +45,7 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         }
 
         // Load every configured file now, so that a refusal is said at start rather than at a service's first tick.
-        foreach (var path in ForecasterPaths(options))
+        foreach (var path in Paths(options.ForecasterModel, options.ServiceForecasterModels))
         {
             if (UsableForecaster(path, out var error) is { } batcher)
             {
@@ -57,7 +57,7 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
             }
         }
 
-        foreach (var path in DetectorPaths(options))
+        foreach (var path in Paths(options.DetectorModel, options.ServiceDetectorModels))
         {
             if (UsableDetector(path, out var error) is { } model)
             {
@@ -70,11 +70,9 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         }
     }
 
-    private static IEnumerable<string> ForecasterPaths(DecisionOptions options) =>
-        new[] { options.ForecasterModel }.Concat(options.ServiceForecasterModels.Values).Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal)!;
-
-    private static IEnumerable<string> DetectorPaths(DecisionOptions options) =>
-        new[] { options.DetectorModel }.Concat(options.ServiceDetectorModels.Values).Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal)!;
+    /// <summary>Every file named, for all services and per service, once.</summary>
+    private static IEnumerable<string> Paths(string? forEveryService, IReadOnlyDictionary<string, string> perService) =>
+        new[] { forEveryService }.Concat(perService.Values).OfType<string>().Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal);
 
     /// <summary>
     /// The model's batcher when the file loads and fits the decision manager: trained for its model step, and
@@ -90,11 +88,10 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
         }
 
         var metadata = batcher!.Model.Metadata;
-        error = metadata.StepSeconds != _options.ModelStep.TotalSeconds
-            ? $"it was trained for a step of {metadata.StepSeconds} s, the decision manager's model step is {_options.ModelStep.TotalSeconds} s (Decisions:ModelStep)"
-            : metadata.Horizon < _options.HorizonSteps
+        error = StepError(metadata)
+            ?? (metadata.Horizon < _options.HorizonSteps
                 ? $"it forecasts {metadata.Horizon} steps ahead, predicted_load needs {_options.HorizonSteps} (Decisions:Horizon)"
-                : null;
+                : null);
         if (error is not null)
         {
             _catalog.NoteUnusable(path, error);
@@ -112,9 +109,7 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
             return null;
         }
 
-        error = model!.Metadata.StepSeconds != _options.ModelStep.TotalSeconds
-            ? $"it was trained for a step of {model.Metadata.StepSeconds} s, the decision manager's model step is {_options.ModelStep.TotalSeconds} s (Decisions:ModelStep)"
-            : null;
+        error = StepError(model!.Metadata);
         if (error is not null)
         {
             _catalog.NoteUnusable(path, error);
@@ -122,6 +117,12 @@ public sealed partial class DefaultServiceModelFactory : IServiceModelFactory
 
         return error is null ? model : null;
     }
+
+    /// <summary>Why a model trained for another step than the decision manager's does not fit, or null.</summary>
+    private string? StepError(OnnxModelMetadata metadata) =>
+        metadata.StepSeconds != _options.ModelStep.TotalSeconds
+            ? $"it was trained for a step of {metadata.StepSeconds} s, the decision manager's model step is {_options.ModelStep.TotalSeconds} s (Decisions:ModelStep)"
+            : null;
 
     public IForecaster CreateForecaster(ServiceKey service)
     {

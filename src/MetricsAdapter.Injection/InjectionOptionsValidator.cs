@@ -1,6 +1,6 @@
+using MetricsAdapter.Core.Pipeline;
 using MetricsAdapter.Core.Quantities;
 using MetricsAdapter.Core.Validation;
-using MetricsAdapter.Injection.Mutation;
 using Microsoft.Extensions.Options;
 
 namespace MetricsAdapter.Injection;
@@ -70,7 +70,7 @@ public sealed class InjectionOptionsValidator : IValidateOptions<InjectionOption
             {
                 failures.Add($"Injection:Environment name \"{variable}\" is not a valid environment variable name");
             }
-            else if (SidecarEnvironment.Reserved.Contains(variable))
+            else if (SidecarContract.Reserved.Contains(variable))
             {
                 failures.Add($"Injection:Environment name \"{variable}\" is set by the injector itself");
             }

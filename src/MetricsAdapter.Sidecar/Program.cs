@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 
 if (args is ["--version"] or ["version"])
 {
-    Console.WriteLine(SidecarVersion.Value);
+    Console.WriteLine(MetricsAdapter.Core.BuildVersion.Semantic);
     return 0;
 }
 

@@ -112,7 +112,7 @@ public static class SidecarHost
 
         // Readiness always passes: as a native sidecar, a failing probe would take the app out of its Service.
         app.MapGet("/readyz", () => Results.Text("ok\n"));
-        app.MapGet("/version", () => Results.Text(SidecarVersion.Value + "\n"));
+        app.MapGet("/version", () => Results.Text(Core.BuildVersion.Semantic + "\n"));
         app.MapPrometheusMetrics();
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MetricsAdapter.Core.Pipeline;
+using MetricsAdapter.Core.Quantities;
 using MetricsAdapter.Core.Validation;
 using MetricsAdapter.Sidecar.Exposition;
 
@@ -288,7 +289,7 @@ public sealed record SidecarOptions
         return fallback;
     }
 
-    /// <summary>Durations as Go and Kubernetes write them: <c>500ms</c>, <c>5s</c>, <c>1m</c>.</summary>
+    /// <summary>Durations as Go and Kubernetes write them (<c>500ms</c>, <c>5s</c>, <c>1m</c>), within [<paramref name="min"/>, <paramref name="max"/>].</summary>
     private static TimeSpan ReadDuration(string? text, string variable, TimeSpan fallback, TimeSpan min, TimeSpan max, List<string> problems)
     {
         if (text is null)
@@ -296,21 +297,9 @@ public sealed record SidecarOptions
             return fallback;
         }
 
-        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60)];
-        foreach (var (suffix, seconds) in units)
+        if (DurationText.TryParse(text, DurationText.FromMilliseconds, out var span) && span >= min && span <= max)
         {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount)
-                && double.IsFinite(amount))
-            {
-                var total = amount * seconds;
-                if (total >= min.TotalSeconds && total <= max.TotalSeconds)
-                {
-                    return TimeSpan.FromSeconds(total);
-                }
-
-                break;
-            }
+            return span;
         }
 
         problems.Add($"{variable} \"{text}\" is not a duration between {min.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s and {max.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s; using {fallback.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MetricsAdapter.ApiServer.Serving;
@@ -62,7 +61,7 @@ internal sealed class AdapterProcess : IAsyncDisposable
     public static async Task<AdapterProcess> StartAsync(params string[] extraArguments)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("metrics-adapter-e2e-").FullName;
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var certs = await RunCliAsync(
             "certs", "generate", "--out-dir", directory, "--dns", "localhost", "--ip", "127.0.0.1",
             "--client-cn", "e2e-admin", "--client-group", "system:masters",
@@ -220,12 +219,5 @@ internal sealed class AdapterProcess : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using MetricsAdapter.Testing;
 
 namespace MetricsAdapter.Sidecar.Tests;
 
@@ -37,7 +36,7 @@ internal sealed class SidecarProcess : IAsyncDisposable
 
     public static SidecarProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -105,13 +104,6 @@ internal sealed class SidecarProcess : IAsyncDisposable
         using var timeout = new CancellationTokenSource(within);
         await _process.WaitForExitAsync(timeout.Token);
         return _process.ExitCode;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)

@@ -56,7 +56,7 @@ public sealed class SidecarProcessTests
     {
         await using var sidecar = SidecarProcess.Start(new Dictionary<string, string>
         {
-            [SidecarContract.ScrapePort] = SidecarProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            [SidecarContract.ScrapePort] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             [SidecarContract.ScrapePath] = "no-leading-slash",
             [SidecarContract.KafkaBootstrap] = "not a list",
             [SidecarContract.Service] = "Not_A_Label!",
@@ -215,7 +215,7 @@ public sealed class SidecarProcessTests
 
         public static async Task<FakeApp> StartAsync()
         {
-            var port = SidecarProcess.FreePort();
+            var port = LoopbackPorts.Free();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
@@ -249,7 +249,7 @@ public sealed class SidecarProcessTests
 
         public static async Task<PrometheusServer> StartAsync(string directory)
         {
-            var port = SidecarProcess.FreePort();
+            var port = LoopbackPorts.Free();
             var config = Path.Combine(directory, "prometheus.yml");
             await File.WriteAllTextAsync(config, $"global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}']\n");
             var start = new ProcessStartInfo("prometheus")

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MetricsAdapter.Host.Serving;
 using MetricsAdapter.Simulation.Demo;
+using MetricsAdapter.Core.Quantities;
 
 namespace MetricsAdapter.Host.Cli;
 

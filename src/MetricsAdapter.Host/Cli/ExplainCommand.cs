@@ -6,6 +6,7 @@ using Confluent.Kafka;
 using MetricsAdapter.Bus;
 using MetricsAdapter.Core.Decisions;
 using MetricsAdapter.Core.Pipeline;
+using MetricsAdapter.Core.Quantities;
 
 namespace MetricsAdapter.Host.Cli;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using MetricsAdapter.Prediction.Evaluation;
 using MetricsAdapter.Simulation.Hpa;
 using MetricsAdapter.Simulation.Replay;
+using MetricsAdapter.Core.Quantities;
 
 namespace MetricsAdapter.Host.Cli;
 

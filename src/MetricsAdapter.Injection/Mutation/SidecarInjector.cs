@@ -9,19 +9,6 @@ using MetricsAdapter.Injection.Policy;
 
 namespace MetricsAdapter.Injection.Mutation;
 
-/// <summary>Environment the injector sets on the sidecar (<see cref="SidecarContract"/>); names the configuration may not reuse.</summary>
-public static class SidecarEnvironment
-{
-    public const string PodName = SidecarContract.PodName;
-    public const string PodNamespace = SidecarContract.PodNamespace;
-    public const string NodeName = SidecarContract.NodeName;
-    public const string Service = SidecarContract.Service;
-    public const string ScrapePort = SidecarContract.ScrapePort;
-    public const string ScrapePath = SidecarContract.ScrapePath;
-
-    public static IReadOnlySet<string> Reserved => SidecarContract.Reserved;
-}
-
 /// <summary>
 /// Builds the desired pod: the original with the sidecar added and the status annotation set, as a
 /// <see cref="JsonView"/> that opens only the paths it edits. Everything else, including fields this code has
@@ -124,12 +111,12 @@ public sealed class SidecarInjector(InjectionOptions options)
     private JsonObject Sidecar(InjectionTarget target)
     {
         var env = new JsonArray(
-            FieldEnv(SidecarEnvironment.PodName, "metadata.name"),
-            FieldEnv(SidecarEnvironment.PodNamespace, "metadata.namespace"),
-            FieldEnv(SidecarEnvironment.NodeName, "spec.nodeName"),
-            ValueEnv(SidecarEnvironment.Service, target.Service),
-            ValueEnv(SidecarEnvironment.ScrapePort, target.MetricsPort.ToString(CultureInfo.InvariantCulture)),
-            ValueEnv(SidecarEnvironment.ScrapePath, target.MetricsPath));
+            FieldEnv(SidecarContract.PodName, "metadata.name"),
+            FieldEnv(SidecarContract.PodNamespace, "metadata.namespace"),
+            FieldEnv(SidecarContract.NodeName, "spec.nodeName"),
+            ValueEnv(SidecarContract.Service, target.Service),
+            ValueEnv(SidecarContract.ScrapePort, target.MetricsPort.ToString(CultureInfo.InvariantCulture)),
+            ValueEnv(SidecarContract.ScrapePath, target.MetricsPath));
         if (options.KafkaBootstrap is { Length: > 0 } bootstrap)
         {
             env.Add(ValueEnv(SidecarContract.KafkaBootstrap, bootstrap));

@@ -81,31 +81,11 @@ public sealed class ScrapeSnapshot : ISampleSink
 
     public IReadOnlyDictionary<ulong, HistogramSeries> Histograms(int convention) => _data[convention].Histograms;
 
-    public bool Wants(ReadOnlySpan<byte> sampleName)
-    {
-        if (sampleName.IsEmpty || sampleName.Length > 256)
-        {
-            return false;
-        }
-
-        Span<char> name = stackalloc char[sampleName.Length];
-        for (var i = 0; i < sampleName.Length; i++)
-        {
-            name[i] = (char)sampleName[i];
-        }
-
-        return _wanted.ContainsKey(name);
-    }
+    public bool Wants(ReadOnlySpan<byte> sampleName) => TryRole(sampleName, out _);
 
     public void Sample(ReadOnlySpan<byte> sampleName, IReadOnlyList<(string Name, string Value)> labels, double value)
     {
-        Span<char> name = stackalloc char[sampleName.Length];
-        for (var i = 0; i < sampleName.Length; i++)
-        {
-            name[i] = (char)sampleName[i];
-        }
-
-        if (!_wanted.TryGetValue(name, out var role))
+        if (!TryRole(sampleName, out var role))
         {
             return;
         }
@@ -154,6 +134,24 @@ public sealed class ScrapeSnapshot : ISampleSink
                 series.Count = value;
                 break;
         }
+    }
+
+    /// <summary>Which convention and part a sample name is, without allocating (metric names are ASCII).</summary>
+    private bool TryRole(ReadOnlySpan<byte> sampleName, out (int Convention, SampleRole Role) role)
+    {
+        role = default;
+        if (sampleName.IsEmpty || sampleName.Length > 256)
+        {
+            return false;
+        }
+
+        Span<char> name = stackalloc char[sampleName.Length];
+        for (var i = 0; i < sampleName.Length; i++)
+        {
+            name[i] = (char)sampleName[i];
+        }
+
+        return _wanted.TryGetValue(name, out role);
     }
 
     private bool Admit(bool countRefusal)

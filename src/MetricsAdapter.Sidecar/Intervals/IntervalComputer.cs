@@ -9,7 +9,8 @@ namespace MetricsAdapter.Sidecar.Intervals;
 /// <param name="Latency">The latency histogram's delta, merged over its series; null when the app exposes none.</param>
 /// <param name="CounterReset">A counter went backwards (the app restarted): its count restarted from zero.</param>
 /// <param name="Clipped">Impossible values were clipped or left out.</param>
-public sealed record IntervalCounts(double Requests, double Errors, LatencyHistogram? Latency, bool CounterReset, bool Clipped);
+/// <param name="LatencyP95">The interval's 95th-percentile latency in seconds, from the merged buckets; NaN without latency.</param>
+public sealed record IntervalCounts(double Requests, double Errors, LatencyHistogram? Latency, bool CounterReset, bool Clipped, double LatencyP95);
 
 /// <summary>
 /// Turns two scrapes into one interval's counts. A counter that went backwards was reset (the app restarted): its
@@ -102,7 +103,7 @@ public sealed class IntervalComputer(double maxRequestsPerSecond)
             (latency, clipped) = (null, true);
         }
 
-        return new IntervalCounts(requests, errors, latency, reset, clipped);
+        return new IntervalCounts(requests, errors, latency, reset, clipped, latency is null ? double.NaN : merged.Quantile(0.95));
     }
 
     /// <summary>A counter's change: its new value after a reset (it went backwards), nothing for a value that is not a number.</summary>

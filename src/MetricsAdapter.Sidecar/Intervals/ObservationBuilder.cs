@@ -84,15 +84,9 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
             flags.Add(ObservationFlags.OutliersClipped);
         }
 
-        if (counts.Latency is { Count: > 0 } latency)
+        if (double.IsFinite(counts.LatencyP95) && detector.ScoreAndLearn(counts.LatencyP95) is var score && double.IsFinite(score))
         {
-            var accumulator = new LatencyAccumulator();
-            accumulator.Add(latency);
-            var p95 = accumulator.Quantile(0.95);
-            if (double.IsFinite(p95) && detector.ScoreAndLearn(p95) is var score && double.IsFinite(score))
-            {
-                _score = Math.Clamp(score, 0, 1);
-            }
+            _score = Math.Clamp(score, 0, 1);
         }
 
         return Build(start, end, counts.Requests, counts.Errors, counts.Latency, [.. flags], stopping);
@@ -131,7 +125,7 @@ public sealed class ObservationBuilder(SidecarOptions options, ServiceKey servic
             PodAnomalyScore = _score,
             Sequence = _sequence++,
             Flags = all,
-            Sidecar = SidecarVersion.Value,
+            Sidecar = Core.BuildVersion.Semantic,
             Instance = Instance,
         };
     }

@@ -43,7 +43,7 @@ public sealed class AppScraper : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _client.DefaultRequestHeaders.Accept.ParseAdd(Accept);
-        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("metrics-adapter-sidecar", SidecarVersion.Value));
+        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("metrics-adapter-sidecar", Core.BuildVersion.Semantic));
         // The series identity is keyed per process, so hashes mean nothing outside it.
         _seed = (ulong)Random.Shared.NextInt64();
     }

@@ -82,7 +82,7 @@ public sealed class ObservationBuilderTests
         Assert.Equal(Service, observation.Service);
         Assert.Equal("checkout-7d9f8c6b5-x2x4q", observation.Pod);
         Assert.Equal("node-a", observation.Node);
-        Assert.Equal(SidecarVersion.Value, observation.Sidecar);
+        Assert.Equal(Core.BuildVersion.Semantic, observation.Sidecar);
         Assert.NotNull(observation.Latency);
     }
 
