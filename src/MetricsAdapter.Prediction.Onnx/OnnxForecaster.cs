@@ -52,9 +52,6 @@ public sealed class OnnxForecaster : OnlineModelBase, IForecaster
     /// </summary>
     public override string StateKey => $"onnx-window:{_batcher.Model.Metadata.Window}";
 
-    /// <summary>The quantile of the upper forecast.</summary>
-    public double UpperQuantile => _batcher.Model.Metadata.Quantiles[_upperColumn];
-
     public override bool IsWarm => _window.IsFull;
 
     /// <summary>Whether the batcher still has to run this forecaster's window.</summary>

@@ -14,18 +14,16 @@ public sealed class OnnxModel : IDisposable
 {
     public const string InputName = "input";
     public const string OutputName = "output";
-    public const string ErrorName = "error";
 
     private readonly InferenceSession _session;
     private readonly string[] _outputs;
 
-    private OnnxModel(InferenceSession session, OnnxModelMetadata metadata, string path, string fileDigest, bool hasError)
+    private OnnxModel(InferenceSession session, OnnxModelMetadata metadata, string path, string fileDigest)
     {
         _session = session;
         Metadata = metadata;
         Path = path;
         FileDigest = fileDigest;
-        HasErrorOutput = hasError;
         _outputs = [OutputName];
     }
 
@@ -35,9 +33,6 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>The first 8 hex digits of the file's SHA-256: two files with the same name and version still differ here.</summary>
     public string FileDigest { get; }
-
-    /// <summary>Whether a detector's graph also gives its reconstruction error (<c>error</c>).</summary>
-    public bool HasErrorOutput { get; }
 
     /// <summary>Columns of <c>output</c> per row: the quantiles of a forecaster, the window of a detector.</summary>
     public int OutputColumns => Metadata.Kind == OnnxModelMetadata.Forecaster ? Metadata.Quantiles.Count : Metadata.Window;
@@ -94,9 +89,9 @@ public sealed class OnnxModel : IDisposable
                 throw new OnnxModelException($"model file {path} is a {metadata.Kind}, not a {expectedKind}");
             }
 
-            CheckShape(session, metadata, path, out var hasError);
+            CheckShape(session, metadata, path);
             var digest = Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 4));
-            var model = new OnnxModel(session, metadata, System.IO.Path.GetFullPath(path), digest, hasError);
+            var model = new OnnxModel(session, metadata, System.IO.Path.GetFullPath(path), digest);
             model.Probe();
             return model;
         }
@@ -157,7 +152,7 @@ public sealed class OnnxModel : IDisposable
         }
     }
 
-    private static void CheckShape(InferenceSession session, OnnxModelMetadata metadata, string path, out bool hasError)
+    private static void CheckShape(InferenceSession session, OnnxModelMetadata metadata, string path)
     {
         if (session.InputMetadata.Count != 1 || !session.InputMetadata.TryGetValue(InputName, out var input))
         {
@@ -172,7 +167,6 @@ public sealed class OnnxModel : IDisposable
 
         var columns = metadata.Kind == OnnxModelMetadata.Forecaster ? metadata.Quantiles.Count : metadata.Window;
         CheckTensor(output, OutputName, columns, path);
-        hasError = session.OutputMetadata.ContainsKey(ErrorName);
     }
 
     /// <summary>A float tensor [batch, <paramref name="columns"/>]; the batch axis may be symbolic.</summary>

@@ -32,36 +32,12 @@ public sealed partial class DemoProcesses(
     ILogger<DemoProcesses> logger) : BackgroundService
 {
     private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
-    private readonly List<Child> _children = [];
-    private long _restarts;
-
-    /// <summary>Children restarted after they exited on their own.</summary>
-    public long Restarts => Interlocked.Read(ref _restarts);
-
-    /// <summary>The children's process ids now (tests look for orphans with these).</summary>
-    public IReadOnlyList<int> ProcessIds
-    {
-        get
-        {
-            lock (_children)
-            {
-                return [.. _children.Select(c => c.ProcessId).Where(id => id > 0)];
-            }
-        }
-    }
-
-    /// <summary>The app's port, once it is up.</summary>
-    public int DemoAppPort { get; private set; }
-
-    /// <summary>Each demo pod's sidecar port (its /healthz and /metrics).</summary>
-    public IReadOnlyDictionary<string, int> SidecarPorts { get; private set; } = new Dictionary<string, int>();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var demo = options.Value;
         var app = new DemoApp(demo, timeProvider);
-        DemoAppPort = FreePort();
-        var appPort = DemoAppPort.ToString(CultureInfo.InvariantCulture);
+        var appPort = FreePort().ToString(CultureInfo.InvariantCulture);
         var appChild = new Child("demo-app", launch.DemoApp,
             [
                 "demo-app", "--listen", $"127.0.0.1:{appPort}", "--exit-with-parent",
@@ -73,12 +49,10 @@ public sealed partial class DemoProcesses(
             ],
             new Dictionary<string, string>());
         var children = new List<Child> { appChild };
-        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var bootstrap = launch.KafkaBootstrap();
         foreach (var pod in app.Pods)
         {
             var port = FreePort();
-            ports[pod.Name] = port;
             children.Add(new Child($"sidecar {pod.Name}", launch.Sidecar,
                 [SidecarContract.Verb, $"{SidecarContract.ListenFlag}=127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--exit-with-parent"],
                 new Dictionary<string, string>
@@ -92,12 +66,6 @@ public sealed partial class DemoProcesses(
                     [SidecarContract.KafkaBootstrap] = bootstrap,
                     ["METRICS_ADAPTER_SCRAPE_INTERVAL"] = Seconds(demo.PublishInterval),
                 }));
-        }
-
-        SidecarPorts = ports;
-        lock (_children)
-        {
-            _children.AddRange(children);
         }
 
         LogStarting(logger, children.Count - 1, demo.Namespace, appPort, bootstrap);
@@ -136,7 +104,6 @@ public sealed partial class DemoProcesses(
 
             // A child that ran for a while earns a fresh back-off; one that keeps failing waits longer each time.
             backoff = timeProvider.GetUtcNow() - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : backoff;
-            Interlocked.Increment(ref _restarts);
             LogRestarting(logger, child.Name, exitCode, backoff);
             try
             {
@@ -163,11 +130,7 @@ public sealed partial class DemoProcesses(
 
     private sealed class Child(string name, ChildCommand command, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
-        private volatile Process? _process;
-
         public string Name { get; } = name;
-
-        public int ProcessId => _process is { } process ? SafeId(process) : 0;
 
         public async Task<int> RunAsync(ILogger logger, CancellationToken stoppingToken)
         {
@@ -192,7 +155,6 @@ public sealed partial class DemoProcesses(
             process.OutputDataReceived += (_, line) => Forward(logger, line.Data);
             process.ErrorDataReceived += (_, line) => Forward(logger, line.Data);
             process.Start();
-            _process = process;
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             try
@@ -204,10 +166,6 @@ public sealed partial class DemoProcesses(
             {
                 await StopAsync(process).ConfigureAwait(false);
                 return 0;
-            }
-            finally
-            {
-                _process = null;
             }
         }
 
@@ -245,18 +203,6 @@ public sealed partial class DemoProcesses(
                 : line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal) ? LogLevel.Error
                 : LogLevel.Debug;
             LogChild(logger, level, Name, line);
-        }
-
-        private static int SafeId(Process process)
-        {
-            try
-            {
-                return process.HasExited ? 0 : process.Id;
-            }
-            catch (InvalidOperationException)
-            {
-                return 0;
-            }
         }
     }
 
