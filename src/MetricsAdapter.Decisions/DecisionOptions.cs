@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MetricsAdapter.Prediction.Detection;
 
 namespace MetricsAdapter.Decisions;
 
@@ -62,7 +63,7 @@ public sealed record DecisionOptions
 
     /// <summary>Detector per service, by name (<c>evaluate nab</c> lists them). Default <c>mcl</c>.</summary>
     [Required]
-    public string Detector { get; init; } = "mcl";
+    public string Detector { get; init; } = Detectors.Default;
 
     /// <summary>The latency quantile the detector watches, from the merged histogram. Default 0.95; range 0.5 – 0.999.</summary>
     [Range(0.5, 0.999)]

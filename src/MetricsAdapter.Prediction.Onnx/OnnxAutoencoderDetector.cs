@@ -49,34 +49,45 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
 
     public override bool IsWarm => _window.IsFull && _errors >= _model.Metadata.Window;
 
-    protected override double Process(double value)
+    protected override double Process(double value, bool learn)
     {
-        if (Observations == 0)
-        {
-            _seriesMean = value;
-        }
+        var seriesMean = Observations == 0 ? value : _seriesMean;
 
         // The series' spread is the one before this value: an anomaly must not widen the yardstick it is measured by.
         var seriesVariance = _seriesVariance;
-        var deviation = value - _seriesMean;
-        _seriesMean += SeriesAlpha * deviation;
-        _seriesVariance = (1 - SeriesAlpha) * (_seriesVariance + (SeriesAlpha * deviation * deviation));
-        _window.Add(value);
-        if (!_window.IsFull)
+        var deviation = value - seriesMean;
+        var updatedMean = seriesMean + (SeriesAlpha * deviation);
+        var full = _window.IsFull || _window.Count + 1 == _window.Capacity;
+        if (learn)
+        {
+            _seriesMean = updatedMean;
+            _seriesVariance = (1 - SeriesAlpha) * (_seriesVariance + (SeriesAlpha * deviation * deviation));
+            _window.Add(value);
+        }
+
+        if (!full)
         {
             return 0;
         }
 
-        for (var i = 0; i < _row.Length; i++)
+        // The window as it stands after this value, whether or not the value is kept.
+        var skip = learn ? 0 : (_window.IsFull ? 1 : 0);
+        var kept = learn ? _row.Length : _row.Length - 1;
+        for (var i = 0; i < kept; i++)
         {
-            _row[i] = (float)_window[i];
+            _row[i] = (float)_window[i + skip];
+        }
+
+        if (!learn)
+        {
+            _row[^1] = (float)value;
         }
 
         _model.Run(_row, 1, _reconstruction);
         var squared = 0.0;
         for (var i = 0; i < _row.Length; i++)
         {
-            var error = _window[i] - _reconstruction[i];
+            var error = (i < kept ? _window[i + skip] : value) - _reconstruction[i];
             squared += error * error;
         }
 
@@ -87,7 +98,7 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
         }
 
         // A floor on the variance: a flat series must not turn rounding noise into anomalies.
-        var floor = 1e-6 + (1e-6 * _seriesMean * _seriesMean);
+        var floor = 1e-6 + (1e-6 * updatedMean * updatedMean);
         var logRatio = Math.Log((squared / _row.Length / Math.Max(seriesVariance, floor)) + 1e-12);
         var score = 0.0;
         if (_errors >= _model.Metadata.Window)
@@ -96,15 +107,19 @@ public sealed class OnnxAutoencoderDetector : AnomalyDetectorBase
             score = Math.Max(0, 1 - (2 * NormalTail.UpperTail(z)));
         }
 
-        if (_errors == 0)
+        if (learn)
         {
-            _errorMean = logRatio;
+            if (_errors == 0)
+            {
+                _errorMean = logRatio;
+            }
+
+            var errorDeviation = logRatio - _errorMean;
+            _errorMean += CalibrationAlpha * errorDeviation;
+            _errorVariance = (1 - CalibrationAlpha) * (_errorVariance + (CalibrationAlpha * errorDeviation * errorDeviation));
+            _errors++;
         }
 
-        var errorDeviation = logRatio - _errorMean;
-        _errorMean += CalibrationAlpha * errorDeviation;
-        _errorVariance = (1 - CalibrationAlpha) * (_errorVariance + (CalibrationAlpha * errorDeviation * errorDeviation));
-        _errors++;
         return score;
     }
 

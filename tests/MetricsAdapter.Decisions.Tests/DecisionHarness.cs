@@ -174,10 +174,14 @@ internal sealed class ScriptedDetector(double score, bool warm = true, Exception
 
     public bool IsWarm => warm;
 
+    public double Score(double value) => fault is null ? score : throw fault;
+
+    public void Learn(double value) => Observations++;
+
     public double ScoreAndLearn(double value)
     {
-        Observations++;
-        return fault is null ? score : throw fault;
+        Learn(value);
+        return Score(value);
     }
 
     public void WriteState(StateWriter writer) => writer.Write(Observations);

@@ -266,6 +266,48 @@ public sealed class ModelContractTests
         Assert.Equal(original.Snapshot(), restored.Snapshot());
     }
 
+    [Theory]
+    [MemberData(nameof(DetectorNames))]
+    public void Detector_Score_IsTheScoreLearningWouldGive_AndChangesNothing(string name)
+    {
+        var data = Series(2000, 11);
+        var scored = Detector(name);
+        var learned = Detector(name);
+        for (var t = 0; t < data.Length; t++)
+        {
+            var before = scored.Snapshot();
+            var score = scored.Score(data[t]);
+            Assert.Equal(score, scored.Score(data[t]));
+            Assert.Equal(before, scored.Snapshot());
+
+            // Score then Learn reaches the state ScoreAndLearn reaches, and the same score.
+            Assert.Equal(learned.ScoreAndLearn(data[t]), score);
+            scored.Learn(data[t]);
+            Assert.Equal(learned.Snapshot(), scored.Snapshot());
+        }
+
+        Assert.Equal(0.0, scored.Score(double.NaN));
+    }
+
+    [Theory]
+    [MemberData(nameof(DetectorNames))]
+    public void Detector_ValuesNotLearned_LeaveNoTrace(string name)
+    {
+        // A caller that withholds anomalies from learning: the detector goes on as if they never came.
+        var data = Series(1600, 12);
+        var withheld = Detector(name);
+        var neverSaw = Detector(name);
+        for (var t = 0; t < data.Length; t++)
+        {
+            if (t % 97 == 50)
+            {
+                withheld.Score(data[t] * 40);
+            }
+
+            Assert.Equal(neverSaw.ScoreAndLearn(data[t]), withheld.ScoreAndLearn(data[t]));
+        }
+    }
+
     [Fact]
     public void Detector_ObviousSpikeAfterWarmUp_ScoresHigherThanNormalPoints()
     {

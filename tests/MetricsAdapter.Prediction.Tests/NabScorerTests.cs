@@ -7,14 +7,8 @@ public sealed class NabScorerTests
 {
     private static readonly NabProfile Standard = NabProfile.All[0];
 
-    /// <summary>A file of <paramref name="rows"/> rows with the given windows; probation is 15% of the rows.</summary>
-    private static NabFile File(string category, int rows, params (int Start, int End)[] windows)
-    {
-        var start = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var times = Enumerable.Range(0, rows).Select(i => start.AddMinutes(5 * i)).ToArray();
-        var series = new TimeSeries("f", times.Select(t => t.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)).ToArray(), times, new double[rows]);
-        return new NabFile(category + "/f.csv", series, windows);
-    }
+    private static NabFile File(string category, int rows, params (int Start, int End)[] windows) =>
+        NabTestFiles.Flat(category + "/f.csv", rows, windows);
 
     private static double[] Detections(int rows, params int[] at)
     {

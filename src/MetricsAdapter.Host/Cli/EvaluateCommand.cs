@@ -121,9 +121,13 @@ internal static class EvaluateCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of randomised detectors (Isolation Forest).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Also print the results as one JSON object, the last line of stdout." };
         var modelFile = new Option<string?>("--model") { Description = "An ONNX autoencoder (train detector) as the detector (onnx:<its name>); with --detector hybrid, as the hybrid's ML side." };
+        var protocol = new Option<string?>("--protocol") { Description = "Also score held out: loco (leave one category out) or lofo (leave one file out); each fold's threshold is chosen on the other folds." };
+        protocol.AcceptOnlyFromAmong("loco", "lofo");
+        var candidates = new Option<string[]>("--candidates") { Description = "With --protocol: further detectors each fold may choose instead, on its training folds (repeatable, comma-separated).", AllowMultipleArgumentsPerToken = false };
+        var synthetic = new Option<ulong?>("--with-synthetic") { Description = "Add the synthetic corpus of this seed (7 categories × 6 files: spikes, level shifts, variance bursts, drifts, season changes, stuck values, none) to the files scored." };
         var command = new Command("nab", "Run a detector over every NAB series as a stream, write NAB results files, and score all three profiles with thresholds optimised as NAB does.")
         {
-            data, labels, output, detector, seed, json, modelFile,
+            data, labels, output, detector, seed, json, modelFile, protocol, candidates, synthetic,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -135,6 +139,23 @@ internal static class EvaluateCommand
             catch (Exception exception) when (exception is InvalidDataException or IOException or JsonException or UnauthorizedAccessException)
             {
                 return await FailAsync(exception.Message, 1);
+            }
+
+            var nabFiles = corpus.Count;
+            if (parse.GetValue(synthetic) is { } syntheticSeed)
+            {
+                corpus = [.. corpus, .. SyntheticNabCorpus.Generate(seed: syntheticSeed)];
+            }
+
+            var others = CliValues.SplitList(parse.GetValue(candidates));
+            if (others.FirstOrDefault(c => !Detectors.Names.Contains(c, StringComparer.Ordinal)) is { } unknown)
+            {
+                return await FailAsync($"--candidates: unknown detector \"{unknown}\"; known: {string.Join(", ", Detectors.Names)}", 2);
+            }
+
+            if (others.Length > 0 && parse.GetValue(protocol) is null)
+            {
+                return await FailAsync("--candidates needs --protocol: without a held-out protocol there is nothing to choose on", 2);
             }
 
             var name = parse.GetValue(detector)!;
@@ -155,21 +176,43 @@ internal static class EvaluateCommand
                     : () => new OnnxAutoencoderDetector(onnx);
             }
 
-            var scores = NabRunner.Run(corpus, create, new SynchronousProgress(line => Console.Error.WriteLine("nab: " + line)));
+            var progress = new SynchronousProgress(line => Console.Error.WriteLine("nab: " + line));
+            var scores = NabRunner.Run(corpus, create, progress);
             cancellationToken.ThrowIfCancellationRequested();
             NabRunner.WriteResults(parse.GetValue(output)!, name, corpus, scores);
             var scorer = new NabScorer(corpus);
             IReadOnlyList<NabProfileScore> results = NabProfile.All.Select(profile => scorer.Score(scores, profile)).ToList();
             await Console.Out.WriteAsync(NabTable(name, corpus, scorer, results));
+
+            NabHeldOutReport? heldOut = null;
+            if (parse.GetValue(protocol) is { } protocolName)
+            {
+                var chosen = protocolName == "loco" ? NabProtocol.Loco : NabProtocol.Lofo;
+                List<NabCandidate> runs = [new(name, scores)];
+                foreach (var other in others.Where(o => o != name).Distinct(StringComparer.Ordinal))
+                {
+                    progress.Report($"candidate {other}");
+                    runs.Add(new NabCandidate(other, NabRunner.Run(corpus, () => Detectors.Create(other, detectorSeed), progress)));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                heldOut = new NabHeldOutReport(protocolName, NabHeldOut.Folds(corpus, chosen).Count, runs.Select(r => r.Name).ToList(), NabHeldOut.Score(corpus, runs, chosen));
+                await Console.Out.WriteAsync(HeldOutTable(heldOut));
+            }
+
+            await Console.Out.WriteAsync(NabExplanation(corpus, nabFiles, results, heldOut is not null));
             if (parse.GetValue(json))
             {
-                await Console.Out.WriteLineAsync(NabJson(name, results));
+                await Console.Out.WriteLineAsync(NabJson(name, corpus, nabFiles, results, heldOut));
             }
 
             return 0;
         });
         return command;
     }
+
+    /// <summary>A held-out run, as reported.</summary>
+    private sealed record NabHeldOutReport(string Protocol, int Folds, IReadOnlyList<string> Candidates, IReadOnlyList<NabHeldOutScore> Scores);
 
     /// <summary>The detector model, or null after saying why it was refused.</summary>
     private static OnnxModel? LoadDetector(string path)
@@ -201,6 +244,9 @@ internal static class EvaluateCommand
             }
         }
 
+        text.Append('\n')
+            .Append("MASE: the model's MAE divided by the mean absolute error of the seasonal-naive forecast over the series (the MASE scale above); below 1 beats repeating last season's value, above 1 does worse.\n")
+            .Append("The default's row is its upper-quantile (q0.9) forecast, the value the HPA is served: it is meant to sit above the load, so its MAE and MASE carry that margin; judge it by the pinball loss at 0.9 and the under-forecast rate (the share of steps the load came in above the forecast).\n");
         return text.ToString();
     }
 
@@ -255,14 +301,66 @@ internal static class EvaluateCommand
         {
             text.Append(CultureInfo.InvariantCulture,
                 $"| {result.Profile} | {result.Threshold:G6} | {result.Score:F2} | {result.DetectedWindows} / {result.MissedWindows} | {result.FalsePositiveRows} | ");
-            text.Append(string.Join(" | ", categories.Select(c => result.CategoryScores[c] is { } score ? score.ToString("F2", CultureInfo.InvariantCulture) : "no windows")));
+            text.Append(string.Join(" | ", categories.Select(c => CategoryCell(result.CategoryScores[c]))));
             text.Append(" |\n");
         }
 
         return text.ToString();
     }
 
-    private static string NabJson(string detector, IReadOnlyList<NabProfileScore> results)
+    private static string HeldOutTable(NabHeldOutReport report)
+    {
+        var text = new StringBuilder();
+        var what = report.Protocol == "loco" ? "leave one category out" : "leave one file out";
+        var choice = report.Candidates.Count > 1 ? $"the detector (among {string.Join(", ", report.Candidates)}) and its threshold" : "the threshold";
+        text.Append(CultureInfo.InvariantCulture, $"\nheld out ({report.Protocol}: {what}, {report.Folds} folds): each fold is scored with {choice} chosen on the other folds only\n");
+        var categories = report.Scores[0].CategoryHeldOut.Keys.ToList();
+        text.Append("| profile | in-sample | held-out | gap | ")
+            .Append(string.Join(" | ", categories)).Append(" |\n|---|---|---|---|")
+            .Append(string.Concat(categories.Select(_ => "---|"))).Append('\n');
+        foreach (var score in report.Scores)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {score.Profile} | {score.InSample:F2} | {score.HeldOut:F2} | {score.HeldOut - score.InSample:+0.00;-0.00;0.00} | ");
+            text.Append(string.Join(" | ", categories.Select(c => CategoryCell(score.CategoryHeldOut[c]))));
+            text.Append(" |\n");
+        }
+
+        if (report.Protocol == "loco")
+        {
+            var standard = report.Scores[0];
+            text.Append(CultureInfo.InvariantCulture, $"folds ({standard.Profile}): ");
+            text.Append(string.Join("; ", standard.Folds.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.HeldOut} ← {f.Candidate} at {f.Threshold:G6}"))));
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>What the numbers mean, under every table: the scale, the coverage, and how the thresholds were chosen.</summary>
+    private static string NabExplanation(IReadOnlyList<NabFile> corpus, int nabFiles, IReadOnlyList<NabProfileScore> results, bool heldOut)
+    {
+        var text = new StringBuilder("\n");
+        text.Append("Scale: the null detector (never fires) scores 0 and the perfect one (first row of every window, no false positive) 100; below 0, false positives cost more than the detections earned.\n");
+        text.Append(CultureInfo.InvariantCulture, $"Coverage: {nabFiles} of NAB's {NabCorpus.FullCorpusFiles} files");
+        if (corpus.Count > nabFiles)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" and {corpus.Count - nabFiles} synthetic files");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $". Published NAB results are on all {NabCorpus.FullCorpusFiles}; a score on fewer files is not comparable to them.\n");
+        text.Append("Thresholds: one per profile, optimised (as NAB's optimiser does) on the very files scored, so the table above is in-sample");
+        text.Append(heldOut ? "; the held-out table chose them on the other folds only.\n" : "; --protocol loco|lofo scores it held out.\n");
+        if (results.Select(r => r.Threshold).Distinct().Count() == 1)
+        {
+            text.Append("The three profiles chose the same threshold: under each weighting, lowering it costs more in false positives than the further detections earn, even when a miss costs double (reward_low_FN_rate), and raising it loses detections worth more than the false positives it saves, even when those cost double (reward_low_FP_rate).\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string CategoryCell(double? score) => score is { } value ? value.ToString("F2", CultureInfo.InvariantCulture) : "no windows";
+
+    private static string NabJson(string detector, IReadOnlyList<NabFile> corpus, int nabFiles, IReadOnlyList<NabProfileScore> results, NabHeldOutReport? heldOut)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, JsonOptions))
@@ -286,27 +384,79 @@ internal static class EvaluateCommand
             writer.WriteStartObject("categories");
             foreach (var result in results)
             {
-                writer.WriteStartObject(result.Profile);
-                foreach (var (category, score) in result.CategoryScores)
+                writer.WritePropertyName(result.Profile);
+                CategoryScores(writer, result.CategoryScores);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteNumber("nabFiles", nabFiles);
+            writer.WriteNumber("nabCorpusFiles", NabCorpus.FullCorpusFiles);
+            writer.WriteNumber("syntheticFiles", corpus.Count - nabFiles);
+            writer.WriteString("thresholdsChosen", "in-sample");
+            if (heldOut is not null)
+            {
+                writer.WriteStartObject("heldOut");
+                writer.WriteString("protocol", heldOut.Protocol);
+                writer.WriteNumber("folds", heldOut.Folds);
+                writer.WriteStartArray("candidates");
+                foreach (var candidate in heldOut.Candidates)
                 {
-                    if (score is { } value)
-                    {
-                        Number(writer, category, value);
-                    }
-                    else
-                    {
-                        writer.WriteNull(category);
-                    }
+                    writer.WriteStringValue(candidate);
                 }
 
+                writer.WriteEndArray();
+                writer.WriteStartObject("profiles");
+                foreach (var score in heldOut.Scores)
+                {
+                    writer.WriteStartObject(score.Profile);
+                    Number(writer, "inSample", score.InSample);
+                    writer.WriteString("inSampleDetector", score.InSampleCandidate);
+                    Number(writer, "heldOut", score.HeldOut);
+                    Number(writer, "gap", score.HeldOut - score.InSample);
+                    writer.WritePropertyName("categories");
+                    CategoryScores(writer, score.CategoryHeldOut);
+                    writer.WriteStartArray("folds");
+                    foreach (var fold in score.Folds)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("heldOut", fold.HeldOut);
+                        writer.WriteString("detector", fold.Candidate);
+                        Number(writer, "threshold", fold.Threshold);
+                        Number(writer, "rawScore", fold.RawScore);
+                        writer.WriteNumber("windows", fold.Windows);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
                 writer.WriteEndObject();
             }
 
             writer.WriteEndObject();
-            writer.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void CategoryScores(Utf8JsonWriter writer, IReadOnlyDictionary<string, double?> scores)
+    {
+        writer.WriteStartObject();
+        foreach (var (category, score) in scores)
+        {
+            if (score is { } value)
+            {
+                Number(writer, category, value);
+            }
+            else
+            {
+                writer.WriteNull(category);
+            }
+        }
+
+        writer.WriteEndObject();
     }
 
     private static void Number(Utf8JsonWriter writer, string name, double value)

@@ -23,12 +23,17 @@ public sealed class HybridDetector(IAnomalyDetector machineLearned, IAnomalyDete
 
     public bool IsWarm => machineLearned.IsWarm || statistical.IsWarm;
 
-    public double ScoreAndLearn(double value)
+    public double Score(double value) => Combine(machineLearned.Score(value), statistical.Score(value));
+
+    public void Learn(double value)
     {
-        var ml = machineLearned.ScoreAndLearn(value);
-        var stat = statistical.ScoreAndLearn(value);
-        return Math.Clamp((machineLearnedWeight * ml) + ((1 - machineLearnedWeight) * stat), 0.0, 1.0);
+        machineLearned.Learn(value);
+        statistical.Learn(value);
     }
+
+    public double ScoreAndLearn(double value) => Combine(machineLearned.ScoreAndLearn(value), statistical.ScoreAndLearn(value));
+
+    private double Combine(double ml, double stat) => Math.Clamp((machineLearnedWeight * ml) + ((1 - machineLearnedWeight) * stat), 0.0, 1.0);
 
     public void WriteState(StateWriter writer)
     {

@@ -39,12 +39,27 @@ public sealed class IsolationForestDetector : AnomalyDetectorBase
 
     public override bool IsWarm => _forest.Length > 0;
 
-    protected override double Process(double value)
+    protected override double Process(double value, bool learn)
     {
-        _recent.Add(value);
+        // The last 21 values with this one: the features' whole reach.
+        var reach = _recent.Capacity;
+        Span<double> recent = stackalloc double[reach];
+        var kept = Math.Min(_recent.Count, reach - 1);
+        for (var i = 0; i < kept; i++)
+        {
+            recent[i] = _recent[_recent.Count - kept + i];
+        }
+
+        recent[kept] = value;
         Span<double> row = stackalloc double[FeatureCount];
-        Features(row);
+        Features(recent[..(kept + 1)], row);
         var score = _forest.Length > 0 ? Score(row) : 0.0;
+        if (!learn)
+        {
+            return score;
+        }
+
+        _recent.Add(value);
         for (var f = 0; f < FeatureCount; f++)
         {
             _features[f].Add(row[f]);
@@ -59,24 +74,24 @@ public sealed class IsolationForestDetector : AnomalyDetectorBase
         return score;
     }
 
-    private void Features(Span<double> row)
+    private static void Features(ReadOnlySpan<double> recent, Span<double> row)
     {
-        var n = _recent.Count;
-        var x = _recent[n - 1];
+        var n = recent.Length;
+        var x = recent[n - 1];
         row[0] = x;
-        row[1] = n >= 2 ? x - _recent[n - 2] : 0.0;
+        row[1] = n >= 2 ? x - recent[n - 2] : 0.0;
         var shortCount = Math.Min(5, n);
         var mean = 0.0;
         for (var i = n - shortCount; i < n; i++)
         {
-            mean += _recent[i];
+            mean += recent[i];
         }
 
         mean /= shortCount;
         var variance = 0.0;
         for (var i = n - shortCount; i < n; i++)
         {
-            variance += (_recent[i] - mean) * (_recent[i] - mean);
+            variance += (recent[i] - mean) * (recent[i] - mean);
         }
 
         row[2] = mean;
@@ -85,7 +100,7 @@ public sealed class IsolationForestDetector : AnomalyDetectorBase
         var baseline = 0.0;
         for (var i = n - 1 - previous; i < n - 1; i++)
         {
-            baseline += _recent[i];
+            baseline += recent[i];
         }
 
         row[4] = previous > 0 ? x - (baseline / previous) : 0.0;

@@ -8,20 +8,20 @@ internal sealed class MidRank(int capacity)
 {
     private readonly SortedWindow _past = new(capacity);
 
-    public double RankAndLearn(double value)
+    public double Rank(double value)
     {
         var n = _past.Count;
-        var rank = 0.5;
-        if (n >= 20)
+        if (n < 20)
         {
-            var below = _past.LowerBound(value);
-            var belowOrEqual = _past.UpperBound(value);
-            rank = (below + (0.5 * (belowOrEqual - below))) / n;
+            return 0.5;
         }
 
-        _past.Add(value);
-        return rank;
+        var below = _past.LowerBound(value);
+        var belowOrEqual = _past.UpperBound(value);
+        return (below + (0.5 * (belowOrEqual - below))) / n;
     }
+
+    public void Learn(double value) => _past.Add(value);
 
     public void WriteState(StateWriter writer) => _past.WriteState(writer);
 
@@ -42,36 +42,43 @@ internal sealed class AnomalyLikelihood(int learn, int history, int average, int
     private double _sd;
     private double _previousTail = 1.0;
 
-    public double Update(double raw)
+    /// <summary>The score of this raw value; taken in only when <paramref name="commit"/>.</summary>
+    public double Update(double raw, bool commit)
     {
-        _raw.Add(raw);
-        var current = _raw.Sum() / _raw.Count;
-        _count++;
+        var current = _raw.SumWith(raw) / (_raw.IsFull ? _raw.Count : _raw.Count + 1);
+        var count = _count + 1;
         var score = 0.0;
-        if (_count > learn + average)
+        var (mean, sd) = (_mean, _sd);
+        var tailSeen = _previousTail;
+        if (count > learn + average)
         {
-            if (_mean is null || _count % reestimate == 0)
+            if (mean is null || count % reestimate == 0)
             {
-                var (mean, variance) = _averages.MeanAndVariance();
-                _mean = Math.Max(mean, 0.03);
-                _sd = Math.Sqrt(Math.Max(variance, 0.0003));
+                var (averageMean, variance) = _averages.MeanAndVariance();
+                mean = Math.Max(averageMean, 0.03);
+                sd = Math.Sqrt(Math.Max(variance, 0.0003));
             }
 
-            var tail = NormalTail.UpperTail((current - _mean.Value) / _sd);
-            var rawTail = tail;
+            var tail = NormalTail.UpperTail((current - mean.Value) / sd);
+            tailSeen = tail;
             if (tail <= 1e-5 && _previousTail <= 1e-5)
             {
                 tail = 1e-3;
             }
 
-            _previousTail = rawTail;
             var likelihood = 1.0 - tail;
             score = Math.Clamp(Math.Log(1.0000000001 - likelihood) / Math.Log(1e-10), 0.0, 1.0);
         }
 
-        if (_count > learn)
+        if (commit)
         {
-            _averages.Add(current);
+            _raw.Add(raw);
+            _count = count;
+            (_mean, _sd, _previousTail) = (mean, sd, tailSeen);
+            if (count > learn)
+            {
+                _averages.Add(current);
+            }
         }
 
         return score;
@@ -111,32 +118,35 @@ internal sealed class WindowTail(int window, int history, int reestimate, int le
     private double? _mean;
     private double _sd;
 
-    public double Update(double value)
+    /// <summary>The score of this value; taken in only when <paramref name="commit"/>.</summary>
+    public double Update(double value, bool commit)
     {
-        if (_window.IsFull)
-        {
-            _sum -= _window.Oldest;
-        }
-
-        _window.Add(value);
-        _sum += value;
-        var current = _sum / _window.Count;
-        _count++;
+        var full = _window.IsFull;
+        var sum = (full ? _sum - _window.Oldest : _sum) + value;
+        var current = sum / (full ? _window.Count : _window.Count + 1);
+        var count = _count + 1;
         var score = 0.0;
+        var (mean, sd) = (_mean, _sd);
         if (_history.Count >= learn)
         {
-            if (_mean is null || _count % reestimate == 0)
+            if (mean is null || count % reestimate == 0)
             {
-                var (mean, variance) = _history.MeanAndVariance();
-                _mean = mean;
-                _sd = Math.Max(Math.Sqrt(variance), 1e-3);
+                var (historyMean, variance) = _history.MeanAndVariance();
+                mean = historyMean;
+                sd = Math.Max(Math.Sqrt(variance), 1e-3);
             }
 
-            var z = (current - _mean.Value) / _sd;
+            var z = (current - mean.Value) / sd;
             score = z > 0 ? Math.Min(1.0, -NormalTail.Log10UpperTail(z) / decades) : 0.0;
         }
 
-        _history.Add(current);
+        if (commit)
+        {
+            _window.Add(value);
+            (_sum, _count, _mean, _sd) = (sum, count, mean, sd);
+            _history.Add(current);
+        }
+
         return score;
     }
 

@@ -11,10 +11,14 @@ public sealed class EwmaZScoreDetector(double alpha = 0.02, int warmUp = 30) : A
 
     public override bool IsWarm => Observations >= warmUp;
 
-    protected override double Process(double value)
+    protected override double Process(double value, bool learn)
     {
         var z = _moments.AbsoluteZ(value);
-        _moments.Learn(value);
+        if (learn)
+        {
+            _moments.Learn(value);
+        }
+
         return IsWarm ? Squash(z, 3.0) : 0.0;
     }
 
@@ -35,7 +39,7 @@ public sealed class RobustZScoreDetector(int window = 500, int warmUp = 30) : An
 
     public override bool IsWarm => Observations >= warmUp;
 
-    protected override double Process(double value)
+    protected override double Process(double value, bool learn)
     {
         var score = 0.0;
         if (_values.Count >= warmUp)
@@ -47,7 +51,11 @@ public sealed class RobustZScoreDetector(int window = 500, int warmUp = 30) : An
             score = Squash(Math.Abs(value - median) / scale, 3.0);
         }
 
-        _values.Add(value);
+        if (learn)
+        {
+            _values.Add(value);
+        }
+
         return score;
     }
 
@@ -71,21 +79,25 @@ public sealed class CusumDetector(double alpha = 0.005, double slack = 1.0, doub
 
     public override bool IsWarm => Observations >= warmUp;
 
-    protected override double Process(double value)
+    protected override double Process(double value, bool learn)
     {
         var z = Math.Clamp(_moments.SignedZ(value), -6.0, 6.0);
-        _moments.Learn(value);
+        if (learn)
+        {
+            _moments.Learn(value);
+        }
+
         if (!IsWarm)
         {
             return 0.0;
         }
 
-        _high = Math.Max(0.0, _high + z - slack);
-        _low = Math.Max(0.0, _low - z - slack);
-        var m = Math.Max(_high, _low);
-        if (m > threshold)
+        var high = Math.Max(0.0, _high + z - slack);
+        var low = Math.Max(0.0, _low - z - slack);
+        var m = Math.Max(high, low);
+        if (learn)
         {
-            _high = _low = 0.0;
+            (_high, _low) = m > threshold ? (0.0, 0.0) : (high, low);
         }
 
         return Squash(m / threshold, 1.0);

@@ -31,6 +31,9 @@ public sealed record NabFile(string RelativePath, TimeSeries Series, IReadOnlyLi
 /// <summary>The NAB corpus: every file named in the windows file, read from the data directory.</summary>
 public static class NabCorpus
 {
+    /// <summary>Data files in the whole NAB v1.1 corpus; published results are on all of them.</summary>
+    public const int FullCorpusFiles = 58;
+
     /// <exception cref="InvalidDataException">The windows file or a data file is unusable; the message says which.</exception>
     public static IReadOnlyList<NabFile> Load(string dataDirectory, string windowsFile)
     {

@@ -88,6 +88,18 @@ public sealed class RingBuffer
         return sum;
     }
 
+    /// <summary>What <see cref="Sum"/> would return after <c>Add(next)</c>, in the same order, without adding it.</summary>
+    public double SumWith(double next)
+    {
+        var sum = 0.0;
+        for (var i = IsFull ? 1 : 0; i < Count; i++)
+        {
+            sum += this[i];
+        }
+
+        return sum + next;
+    }
+
     /// <summary>Mean and population variance, summed oldest to newest (the order matters for reproducible floating point).</summary>
     public (double Mean, double Variance) MeanAndVariance()
     {

@@ -261,7 +261,7 @@ public sealed class ObservationBuilderTests
     [Fact]
     public void Next_IntervalWithLatency_DetectorScoresItsP95()
     {
-        var detector = new FakeDetector { Score = 3 };
+        var detector = new FakeDetector { Scored = 3 };
         var builder = new ObservationBuilder(Options, Service, detector);
         builder.Next(Conventions.Result("http_request_duration_seconds_bucket{le=\"0.1\"} 0\nhttp_request_duration_seconds_bucket{le=\"1\"} 0\nhttp_request_duration_seconds_count 0\n"), T0);
 
@@ -277,7 +277,7 @@ public sealed class ObservationBuilderTests
     [Fact]
     public void Next_IntervalWithoutRequests_DetectorIsNotAsked()
     {
-        var detector = new FakeDetector { Score = 0.5 };
+        var detector = new FakeDetector { Scored = 0.5 };
         var builder = new ObservationBuilder(Options, Service, detector);
         builder.Next(First, T0);
         builder.Next(Later, T0 + Interval);
@@ -305,7 +305,7 @@ public sealed class ObservationBuilderTests
 
     private sealed class FakeDetector : IAnomalyDetector
     {
-        public double Score { get; init; }
+        public double Scored { get; init; }
 
         public List<double> Values { get; } = [];
 
@@ -317,10 +317,14 @@ public sealed class ObservationBuilderTests
 
         public string StateKey => Name;
 
+        public double Score(double value) => Scored;
+
+        public void Learn(double value) => Values.Add(value);
+
         public double ScoreAndLearn(double value)
         {
-            Values.Add(value);
-            return Score;
+            Learn(value);
+            return Scored;
         }
 
         public void WriteState(StateWriter writer) => throw new NotSupportedException();
