@@ -22,6 +22,7 @@ namespace MetricsAdapter.Bench.Webhook
 public class ReviewStageBenchmarks
 {
     private readonly ArrayBufferWriter<byte> _answer = new(16384);
+    private readonly MemberNameTable _names = new();
     private byte[] _body = [];
     private SidecarInjectionWebhook _webhook = null!;
     private InjectionPolicy _policy = null!;
@@ -38,8 +39,8 @@ public class ReviewStageBenchmarks
         var options = new InjectionOptions();
         _policy = new InjectionPolicy(options);
         _injector = new SidecarInjector(options);
-        _webhook = new SidecarInjectionWebhook(_policy, _injector, options);
-        if (!AdmissionReviewReader.TryRead(new ReadOnlySequence<byte>(_body), out var request, out var document, out var error))
+        _webhook = new SidecarInjectionWebhook(_policy, _injector, options, _names);
+        if (!AdmissionReviewReader.TryRead(new ReadOnlySequence<byte>(_body), _names, out var request, out var document, out var error))
         {
             throw new InvalidOperationException($"the sample review does not read: {error}");
         }
@@ -64,7 +65,7 @@ public class ReviewStageBenchmarks
     [Benchmark(Description = "parse + read envelope")]
     public bool Parse()
     {
-        var read = AdmissionReviewReader.TryRead(new ReadOnlySequence<byte>(_body), out _, out var document, out _);
+        var read = AdmissionReviewReader.TryRead(new ReadOnlySequence<byte>(_body), _names, out _, out var document, out _);
         document?.Dispose();
         return read;
     }

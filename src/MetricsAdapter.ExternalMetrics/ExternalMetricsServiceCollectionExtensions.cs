@@ -1,5 +1,6 @@
 using MetricsAdapter.ExternalMetrics.Provider;
 using MetricsAdapter.Core.Series;
+using MetricsAdapter.ExternalMetrics.Http;
 using MetricsAdapter.ExternalMetrics.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,6 +33,7 @@ public static class ExternalMetricsServiceCollectionExtensions
             sp.GetRequiredService<InMemorySeriesStore>(),
             sp.GetRequiredService<SeriesStoreTelemetry>()));
         services.AddHostedService<SeriesStoreSweeper>();
+        services.AddExternalMetricsEndpoints();
         return services;
     }
 }

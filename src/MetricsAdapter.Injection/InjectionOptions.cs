@@ -68,7 +68,10 @@ public sealed record InjectionOptions
     /// <summary>Native sidecar mode. Default Auto.</summary>
     public NativeSidecarMode NativeSidecars { get; init; } = NativeSidecarMode.Auto;
 
-    /// <summary>Cluster version (<c>1.29</c>, <c>v1.30.2</c>) for <see cref="NativeSidecarMode.Auto"/>; unset means a regular container.</summary>
+    /// <summary>
+    /// Cluster version (<c>1.29</c>, <c>v1.30.2</c>) for <see cref="NativeSidecarMode.Auto"/>, overriding what kube-apiserver
+    /// reports (<see cref="Policy.ClusterVersionRefresher"/>); unset: the reported one, or a regular container while unknown.
+    /// </summary>
     public string? ClusterVersion { get; init; }
 
     /// <summary>The adapter's own namespace: never injected. Default metrics-adapter.</summary>
@@ -116,16 +119,18 @@ public sealed record InjectionOptions
 
     public IReadOnlyList<string> EffectiveExcludedNamespaces => ExcludedNamespaces ?? DefaultExcludedNamespaces;
 
-    /// <summary>Whether the sidecar is injected as a native sidecar under these options.</summary>
-    public bool UsesNativeSidecars => NativeSidecars switch
+    /// <summary>Whether the sidecar is injected as a native sidecar under these options, given the version the cluster reports.</summary>
+    /// <remarks>
+    /// <see cref="ClusterVersion"/>, when set, overrides what the cluster reports. With neither known the sidecar is a
+    /// regular container: before 1.29 a native sidecar would become an init container that never exits, and the pod
+    /// would never start.
+    /// </remarks>
+    public bool UsesNativeSidecars(Version? discovered = null) => NativeSidecars switch
     {
         NativeSidecarMode.Always => true,
         NativeSidecarMode.Never => false,
-        _ => ClusterVersionAtLeast(1, 29),
+        _ => (TryParseVersion(ClusterVersion, out var configured) ? configured : discovered) is { } version && version >= new Version(1, 29),
     };
-
-    private bool ClusterVersionAtLeast(int major, int minor) =>
-        TryParseVersion(ClusterVersion, out var version) && version >= new Version(major, minor);
 
     /// <summary>Reads <c>1.29</c>, <c>v1.29.3</c>, <c>1.29.3-gke.100</c>.</summary>
     public static bool TryParseVersion(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Version? version)

@@ -1,3 +1,4 @@
+using MetricsAdapter.Injection.Json;
 using MetricsAdapter.Injection.Mutation;
 using MetricsAdapter.Injection.Policy;
 using MetricsAdapter.Injection.Webhook;
@@ -20,12 +21,21 @@ public static class InjectionServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<InjectionOptions>, InjectionOptionsValidator>();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IInjectionPolicy>(sp => new InjectionPolicy(sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
+        services.AddSingleton<ClusterVersionSource>();
+        services.AddSingleton<IInjectionPolicy>(sp => new InjectionPolicy(sp.GetRequiredService<IOptions<InjectionOptions>>().Value, sp.GetRequiredService<ClusterVersionSource>()));
+        services.AddHostedService(sp => new ClusterVersionRefresher(
+            sp.GetService<ApiServer.Kubernetes.KubernetesConnection>() ?? ApiServer.Kubernetes.KubernetesConnection.None,
+            sp.GetRequiredService<ClusterVersionSource>(),
+            sp.GetRequiredService<IOptions<InjectionOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ClusterVersionRefresher>>()));
         services.AddSingleton(sp => new SidecarInjector(sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
+        services.AddSingleton<MemberNameTable>();
         services.AddSingleton(sp => new SidecarInjectionWebhook(
             sp.GetRequiredService<IInjectionPolicy>(),
             sp.GetRequiredService<SidecarInjector>(),
-            sp.GetRequiredService<IOptions<InjectionOptions>>().Value));
+            sp.GetRequiredService<IOptions<InjectionOptions>>().Value,
+            sp.GetRequiredService<MemberNameTable>()));
         services.AddSingleton<WebhookTelemetry>();
         services.AddSingleton(sp => new WebhookServices(
             sp.GetRequiredService<SidecarInjectionWebhook>(),

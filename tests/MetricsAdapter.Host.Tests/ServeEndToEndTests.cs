@@ -198,8 +198,9 @@ public sealed class ServeEndToEndTests(ServedAdapterFixture fixture) : IClassFix
         Assert.False(Adapter.HasExited);
     }
 
+    /// <summary>Served by OpenTelemetry's Prometheus exporter: every series carries its meter as otel_scope_name.</summary>
     [Fact]
-    public async Task Metrics_ExposeRequestCountsLatencyAndFreshness()
+    public async Task Metrics_ExposeRequestCountsLatencyAndFreshness_AndPassPromtool()
     {
         using var client = Adapter.CreateClient(X509Certificate2.CreateFromPemFile(
             Path.Combine(Adapter.Directory, DevelopmentCertificates.ClientCertName), Path.Combine(Adapter.Directory, DevelopmentCertificates.ClientKeyName)));
@@ -209,8 +210,13 @@ public sealed class ServeEndToEndTests(ServedAdapterFixture fixture) : IClassFix
 
         Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text, StringComparison.Ordinal);
         Assert.Contains("http_route=\"/apis/external.metrics.k8s.io/v1beta1/namespaces/{namespace}/{metric}\"", text, StringComparison.Ordinal);
-        Assert.Contains("metrics_adapter_series_live{metric=\"predicted_load\"} 3", text, StringComparison.Ordinal);
-        Assert.Contains("metrics_adapter_series_newest_value_age_seconds{metric=\"latency_anomaly_score\"}", text, StringComparison.Ordinal);
+        Assert.Matches("(?m)^metrics_adapter_series_live\\{[^}]*metric=\"predicted_load\"[^}]*\\} 3$", text);
+        Assert.Matches("(?m)^metrics_adapter_series_newest_value_age_seconds\\{[^}]*metric=\"latency_anomaly_score\"", text);
+        Assert.Matches("(?m)^target_info\\{[^}]*service_name=\"metrics-adapter\"", text);
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter", text, StringComparison.Ordinal);
+
+        var (exitCode, output) = await ProcessRunner.RunAsync("promtool", ["check", "metrics"], TimeSpan.FromSeconds(30), text);
+        Assert.True(exitCode == 0, $"promtool check metrics: exit {exitCode}\n{output}");
     }
 
     [Fact]

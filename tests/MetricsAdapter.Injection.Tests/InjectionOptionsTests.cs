@@ -13,7 +13,7 @@ public sealed class InjectionOptionsTests
     [InlineData(NativeSidecarMode.Never, "1.33", false)]
     public void UsesNativeSidecars_FollowsModeAndVersion(NativeSidecarMode mode, string? version, bool native)
     {
-        Assert.Equal(native, new InjectionOptions { NativeSidecars = mode, ClusterVersion = version }.UsesNativeSidecars);
+        Assert.Equal(native, new InjectionOptions { NativeSidecars = mode, ClusterVersion = version }.UsesNativeSidecars());
     }
 
     [Fact]

@@ -366,7 +366,7 @@ public sealed class SidecarOptionsTests
             new GroupVersionKind(string.Empty, "v1", "Pod"), "pods", string.Empty, false, document.Root);
         var decision = new InjectionPolicy(options).Decide(request);
         Assert.True(decision.Inject, decision.Message);
-        Assert.Equal(new InjectionTarget("checkout", 9102, "/stats/prometheus", options.UsesNativeSidecars), decision.Target);
+        Assert.Equal(new InjectionTarget("checkout", 9102, "/stats/prometheus", options.UsesNativeSidecars()), decision.Target);
         var desired = new SidecarInjector(options).Inject(document.Root, decision.Target!);
         return JsonNode.Parse(desired.ToJsonString())!.AsObject();
     }

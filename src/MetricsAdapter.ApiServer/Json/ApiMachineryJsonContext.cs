@@ -15,6 +15,7 @@ namespace MetricsAdapter.ApiServer.Json;
 [JsonSerializable(typeof(ApiGroup))]
 [JsonSerializable(typeof(ApiResourceList))]
 [JsonSerializable(typeof(VersionInfo))]
+[JsonSerializable(typeof(string[]))]
 public sealed partial class ApiMachineryJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -27,18 +27,13 @@ public sealed record AuthenticationSettings
 
     public IReadOnlyList<string> UidHeaders { get; init; } = ["X-Remote-Uid"];
 
-    /// <summary>Every header name the front proxy may set; removed from requests once authentication is done.</summary>
-    public IEnumerable<string> ProxyHeaderNames => UsernameHeaders.Concat(GroupHeaders).Concat(UidHeaders);
-}
-
-/// <summary>The current settings; refreshed in the background when they come from the cluster.</summary>
-public interface IAuthenticationSettingsSource
-{
-    AuthenticationSettings Current { get; }
-}
-
-/// <summary>Settings fixed at start, from flags.</summary>
-public sealed class StaticAuthenticationSettingsSource(AuthenticationSettings settings) : IAuthenticationSettingsSource
-{
-    public AuthenticationSettings Current { get; } = settings;
+    /// <summary>
+    /// Whether a request header is one the front proxy may set (a user, group or uid header, or any header under an
+    /// extra prefix): every such header is removed from the request once authentication is done.
+    /// </summary>
+    public bool IsProxyHeader(string name) =>
+        UsernameHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
+        || GroupHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
+        || UidHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
+        || ExtraHeaderPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,27 +1,25 @@
 using System.Diagnostics.Metrics;
-using MetricsAdapter.ApiServer.Kubernetes;
-using MetricsAdapter.ApiServer.Serving;
 using MetricsAdapter.ApiServer.Status;
-using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MetricsAdapter.ApiServer.Security;
 
 /// <summary>
-/// Authentication then authorization, in the order an aggregated API server applies them. Authenticators form a
-/// union (the first success wins; failures count only when nothing succeeds); a request with no credentials is
-/// anonymous when allowed. Authorizers form a chain (the first allow or deny wins; no opinion passes on).
+/// Authentication then authorization, in the order an aggregated API server applies them. Authentication is a union
+/// (the first success wins; failures count only when nothing succeeds): the front proxy's certificate with its
+/// <c>X-Remote-*</c> headers, a client certificate, a bearer token reviewed by kube-apiserver; a request with no
+/// credentials is anonymous when allowed. Only a request whose certificate passed the front-proxy scheme may assert a
+/// user by headers, and every <c>X-Remote-*</c> header is removed once authentication is done. Authorization is a
+/// chain (the first allow or deny wins; no opinion passes on).
 /// </summary>
 public sealed partial class KubernetesSecurity : IDisposable
 {
     public const string MeterName = "MetricsAdapter.ApiServer";
 
-    private readonly IReadOnlyList<IRequestAuthenticator> _authenticators;
+    private readonly IAuthenticationSettingsSource _settings;
+    private readonly TokenReviewAuthenticator? _tokens;
     private readonly IReadOnlyList<IAuthorizer> _authorizers;
     private readonly AlwaysAllowPathsAuthorizer _alwaysAllowPaths;
     private readonly bool _anonymous;
@@ -31,71 +29,25 @@ public sealed partial class KubernetesSecurity : IDisposable
 
     public KubernetesSecurity(
         IAuthenticationSettingsSource settings,
-        IReadOnlyList<IRequestAuthenticator> authenticators,
+        TokenReviewAuthenticator? tokens,
         IReadOnlyList<IAuthorizer> authorizers,
         SecurityOptions options,
         IMeterFactory meterFactory,
-        ILogger<KubernetesSecurity> logger,
-        KubernetesApiClient? apiClient = null)
+        ILogger<KubernetesSecurity> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(meterFactory);
-        Settings = settings;
-        ApiClient = apiClient;
-        _authenticators = authenticators;
-        _alwaysAllowPaths = new AlwaysAllowPathsAuthorizer(options.AlwaysAllowPaths ?? SecurityOptions.DefaultAlwaysAllowPaths);
+        _settings = settings;
+        _tokens = tokens;
+
         // Always-allowed paths are answered before authentication (CheckAsync), so they need no place in the chain.
+        _alwaysAllowPaths = new AlwaysAllowPathsAuthorizer(options.AlwaysAllowPaths ?? SecurityOptions.DefaultAlwaysAllowPaths);
         _authorizers = authorizers;
         _anonymous = options.AnonymousAuth;
         _logger = logger;
         _meter = meterFactory.Create(MeterName);
         _decisions = _meter.CreateCounter<long>("metrics_adapter.apiserver.access_decisions", "{request}",
             "Authentication and authorization outcomes of requests, by stage and decision.");
-    }
-
-    public IAuthenticationSettingsSource Settings { get; }
-
-    /// <summary>The kube-apiserver client when authentication or authorization is delegated.</summary>
-    public KubernetesApiClient? ApiClient { get; }
-
-    /// <summary>Builds the security pipeline from options: flags, plus delegation when kube-apiserver is reachable.</summary>
-    public static KubernetesSecurity Create(IServiceProvider services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var options = services.GetRequiredService<IOptions<SecurityOptions>>().Value;
-        var timeProvider = services.GetRequiredService<TimeProvider>();
-        var loggers = services.GetRequiredService<ILoggerFactory>();
-        var flags = new AuthenticationSettings
-        {
-            ClientCa = options.ClientCaFile is { Length: > 0 } clientCa ? CertificateValidation.LoadBundle(clientCa) : [],
-            RequestHeaderCa = options.RequestHeaderClientCaFile is { Length: > 0 } proxyCa ? CertificateValidation.LoadBundle(proxyCa) : [],
-            RequestHeaderAllowedNames = options.RequestHeaderAllowedNames,
-        };
-
-        var clientConfig = options.DisableDelegation ? null
-            : options.Kubeconfig is { Length: > 0 } kubeconfig ? KubernetesClientConfig.FromKubeconfig(kubeconfig)
-            : KubernetesClientConfig.InCluster();
-        var client = clientConfig is null ? null : new KubernetesApiClient(clientConfig, timeProvider);
-        IAuthenticationSettingsSource source = client is null || options.AuthenticationSkipLookup
-            ? new StaticAuthenticationSettingsSource(flags)
-            : new ClusterAuthenticationSettingsSource(client, flags, loggers.CreateLogger<ClusterAuthenticationSettingsSource>());
-
-        List<IRequestAuthenticator> authenticators =
-        [
-            new RequestHeaderAuthenticator(source, timeProvider),
-            new ClientCertificateAuthenticator(source, timeProvider),
-        ];
-        List<IAuthorizer> authorizers = [new AlwaysAllowGroupsAuthorizer(options.AlwaysAllowGroups ?? SecurityOptions.DefaultAlwaysAllowGroups)];
-        if (client is not null)
-        {
-            authenticators.Add(new TokenReviewAuthenticator(client, timeProvider));
-            authorizers.Add(new SubjectAccessReviewAuthorizer(client, timeProvider));
-        }
-
-        var security = new KubernetesSecurity(source, authenticators, authorizers, options,
-            services.GetRequiredService<IMeterFactory>(), loggers.CreateLogger<KubernetesSecurity>(), client);
-        LogConfigured(security._logger, flags.ClientCa.Count > 0, flags.RequestHeaderCa.Count > 0, client?.Server, options.AnonymousAuth);
-        return security;
     }
 
     /// <summary>Authenticates and authorizes; returns the Status to answer with, or null to go on.</summary>
@@ -108,12 +60,9 @@ public sealed partial class KubernetesSecurity : IDisposable
             return null;
         }
 
-        var (user, failure) = await AuthenticateAsync(context);
-        foreach (var header in Settings.Current.ProxyHeaderNames)
-        {
-            context.Request.Headers.Remove(header);
-        }
-
+        var settings = _settings.Current;
+        var (user, failure) = await AuthenticateAsync(context, settings);
+        RemoveProxyHeaders(context.Request.Headers, settings);
         if (user is null)
         {
             Record("authentication", "rejected");
@@ -145,31 +94,57 @@ public sealed partial class KubernetesSecurity : IDisposable
         return Forbidden(user, attributes, string.Empty);
     }
 
-    public void Dispose()
-    {
-        _meter.Dispose();
-        ApiClient?.Dispose();
-    }
+    public void Dispose() => _meter.Dispose();
 
-    private async ValueTask<(UserInfo? User, string? Failure)> AuthenticateAsync(HttpContext context)
+    private async ValueTask<(UserInfo? User, string? Failure)> AuthenticateAsync(HttpContext context, AuthenticationSettings settings)
     {
-        var failures = new List<string>();
-        foreach (var authenticator in _authenticators)
+        List<string>? failures = null;
+        if (context.Connection.ClientCertificate is not null)
         {
-            var outcome = await authenticator.AuthenticateAsync(context, context.RequestAborted);
+            if (settings.RequestHeaderCa.Count > 0)
+            {
+                var proxy = await AuthenticateCertificateAsync(context, CertificateSchemes.FrontProxy);
+                if (proxy.Succeeded && FromProxyHeaders(context.Request.Headers, settings) is { } asserted)
+                {
+                    return Authenticated(asserted);
+                }
+
+                if (proxy.Failure is { } error)
+                {
+                    (failures ??= []).Add($"front-proxy certificate: {error.Message}");
+                }
+            }
+
+            if (settings.ClientCa.Count > 0)
+            {
+                var client = await AuthenticateCertificateAsync(context, CertificateSchemes.ClientCa);
+                if (client is { Succeeded: true, Principal: { } principal })
+                {
+                    return Authenticated(UserInfo.Create(principal.Identity!.Name!, principal.FindAll(CertificateSchemes.GroupClaim).Select(c => c.Value)));
+                }
+
+                if (client.Failure is { } error)
+                {
+                    (failures ??= []).Add($"client certificate: {error.Message}");
+                }
+            }
+        }
+
+        if (_tokens is not null)
+        {
+            var outcome = await _tokens.AuthenticateAsync(context, context.RequestAborted);
             if (outcome.User is not null)
             {
-                Record("authentication", "authenticated");
-                return (outcome.User.WithAuthenticatedGroup(), null);
+                return Authenticated(outcome.User);
             }
 
             if (outcome.Error is not null)
             {
-                failures.Add(outcome.Error);
+                (failures ??= []).Add(outcome.Error);
             }
         }
 
-        if (failures.Count > 0)
+        if (failures is not null)
         {
             return (null, string.Join("; ", failures));
         }
@@ -181,6 +156,69 @@ public sealed partial class KubernetesSecurity : IDisposable
         }
 
         return (null, null);
+    }
+
+    private (UserInfo, string?) Authenticated(UserInfo user)
+    {
+        Record("authentication", "authenticated");
+        return (user.WithAuthenticatedGroup(), null);
+    }
+
+    /// <summary>Runs one certificate scheme, telling the validation cache which one it is.</summary>
+    private static async Task<AuthenticateResult> AuthenticateCertificateAsync(HttpContext context, string scheme)
+    {
+        context.Items[CertificateSchemes.SchemeItem] = scheme;
+        try
+        {
+            return await context.AuthenticateAsync(scheme);
+        }
+        finally
+        {
+            context.Items.Remove(CertificateSchemes.SchemeItem);
+        }
+    }
+
+    /// <summary>The user the front proxy asserts; null when it names none (then the request is not the proxy's to vouch for).</summary>
+    private static UserInfo? FromProxyHeaders(IHeaderDictionary headers, AuthenticationSettings settings)
+    {
+        var name = settings.UsernameHeaders.Select(h => headers[h].FirstOrDefault(v => !string.IsNullOrEmpty(v))).FirstOrDefault(v => v is not null);
+        if (name is null)
+        {
+            return null;
+        }
+
+        var groups = settings.GroupHeaders.SelectMany(h => headers[h]).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList();
+        var uid = settings.UidHeaders.Select(h => headers[h].FirstOrDefault(v => !string.IsNullOrEmpty(v))).FirstOrDefault(v => v is not null);
+        var extra = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (header, values) in headers)
+        {
+            var prefix = settings.ExtraHeaderPrefixes.FirstOrDefault(p => header.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+            if (prefix is not null && header.Length > prefix.Length)
+            {
+                var key = Uri.UnescapeDataString(header[prefix.Length..].ToLowerInvariant());
+                extra[key] = [.. (extra.TryGetValue(key, out var existing) ? existing : []), .. values.Where(v => v is not null).Select(v => v!)];
+            }
+        }
+
+        return UserInfo.Create(name, groups, uid, extra);
+    }
+
+    /// <summary>Removes every header the front proxy may set, so nothing downstream can mistake a client's for the proxy's.</summary>
+    private static void RemoveProxyHeaders(IHeaderDictionary headers, AuthenticationSettings settings)
+    {
+        List<string>? remove = null;
+        foreach (var header in headers.Keys)
+        {
+            if (settings.IsProxyHeader(header))
+            {
+                (remove ??= []).Add(header);
+            }
+        }
+
+        foreach (var header in remove ?? [])
+        {
+            headers.Remove(header);
+        }
     }
 
     private static KubernetesStatus Forbidden(UserInfo user, RequestAttributes attributes, string reason)
@@ -195,77 +233,9 @@ public sealed partial class KubernetesSecurity : IDisposable
     private void Record(string stage, string decision) =>
         _decisions.Add(1, new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("decision", decision));
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Information,
-        Message = "Security: client CA {ClientCa}, front-proxy CA {FrontProxyCa}, kube-apiserver for TokenReview/SubjectAccessReview: {Delegation}, anonymous requests: {Anonymous}")]
-    private static partial void LogConfigured(ILogger logger, bool clientCa, bool frontProxyCa, Uri? delegation, bool anonymous);
-
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Unauthenticated {Method} {Path}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Authorization of {User} to {Action} failed: {Reason}")]
     private static partial void LogAuthorizationError(ILogger logger, string user, string action, string reason);
-}
-
-public static class KubernetesSecurityExtensions
-{
-    /// <summary>Options from section <c>Security</c>, the security pipeline, the ConfigMap refresher and its readiness check.</summary>
-    public static IServiceCollection AddKubernetesSecurity(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
-        services.AddMetrics();
-        services.AddSingleton(KubernetesSecurity.Create);
-        services.AddHostedService<AuthenticationSettingsRefresher>();
-        services.AddHealthChecks().AddCheck<AuthenticationSettingsHealthCheck>("authentication-settings", tags: [Health.KubernetesHealthEndpoints.ReadyTag]);
-        return services;
-    }
-
-    /// <summary>Runs the security checks before endpoints; place it after routing.</summary>
-    public static IApplicationBuilder UseKubernetesSecurity(this IApplicationBuilder app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        var security = app.ApplicationServices.GetRequiredService<KubernetesSecurity>();
-        return app.Use(async (context, next) =>
-        {
-            if (await security.CheckAsync(context) is { } refusal)
-            {
-                await context.Response.WriteStatusAsync(refusal);
-                return;
-            }
-
-            await next(context);
-        });
-    }
-
-    private sealed class AuthenticationSettingsRefresher(KubernetesSecurity security, TimeProvider timeProvider) : BackgroundService
-    {
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            if (security.Settings is not ClusterAuthenticationSettingsSource source)
-            {
-                return;
-            }
-
-            try
-            {
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    var ok = await source.RefreshAsync(stoppingToken);
-                    await Task.Delay(ok ? TimeSpan.FromMinutes(1) : TimeSpan.FromSeconds(10), timeProvider, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                // Shutting down.
-            }
-        }
-    }
-
-    private sealed class AuthenticationSettingsHealthCheck(KubernetesSecurity security) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(security.Settings is ClusterAuthenticationSettingsSource { Loaded: false }
-                ? HealthCheckResult.Unhealthy("kube-system/extension-apiserver-authentication has not been read yet")
-                : HealthCheckResult.Healthy());
-    }
 }

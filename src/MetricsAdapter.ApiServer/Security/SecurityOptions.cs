@@ -47,4 +47,7 @@ public sealed record SecurityOptions
 
     /// <summary>Never talk to kube-apiserver, even in a pod (local runs, tests). Default false.</summary>
     public bool DisableDelegation { get; init; }
+
+    /// <summary>How often the CA files of the flags are checked for a rotation. Default 10 seconds.</summary>
+    public TimeSpan CaReloadInterval { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public sealed partial class ServingCertificateSource : IDisposable
     private readonly Lock _gate = new();
     private X509Certificate2 _current;
     private X509Certificate2Collection _chain;
+    private SslStreamCertificateContext _context;
     private (DateTime Cert, DateTime Key) _loadedWriteTimes;
     private DateTimeOffset _nextCheck;
 
@@ -34,11 +36,13 @@ public sealed partial class ServingCertificateSource : IDisposable
         if (string.IsNullOrEmpty(_options.TlsCertFile))
         {
             (_current, _chain) = (DevelopmentCertificates.CreateSelfSignedServing(timeProvider.GetUtcNow()), []);
+            _context = SslStreamCertificateContext.Create(_current, _chain, offline: true);
             LogSelfSigned(_logger, _current.Thumbprint);
         }
         else
         {
             (_current, _chain) = Load(_options.TlsCertFile, _options.TlsKeyFile!);
+            _context = SslStreamCertificateContext.Create(_current, _chain, offline: true);
             _loadedWriteTimes = WriteTimes();
             LogLoaded(_logger, _options.TlsCertFile, _current.Subject, _current.NotAfter);
         }
@@ -51,12 +55,29 @@ public sealed partial class ServingCertificateSource : IDisposable
     {
         get
         {
-            if (!string.IsNullOrEmpty(_options.TlsCertFile) && _timeProvider.GetUtcNow() >= _nextCheck)
-            {
-                ReloadIfChanged();
-            }
-
+            CheckForReload();
             return _current;
+        }
+    }
+
+    /// <summary>
+    /// The certificate with the intermediates of <c>--tls-cert-file</c>, for the TLS handshake: clients that trust only
+    /// the root must be sent the chain. Built once per load, not per connection.
+    /// </summary>
+    public SslStreamCertificateContext CurrentContext
+    {
+        get
+        {
+            CheckForReload();
+            return _context;
+        }
+    }
+
+    private void CheckForReload()
+    {
+        if (!string.IsNullOrEmpty(_options.TlsCertFile) && _timeProvider.GetUtcNow() >= _nextCheck)
+        {
+            ReloadIfChanged();
         }
     }
 
@@ -103,7 +124,8 @@ public sealed partial class ServingCertificateSource : IDisposable
                 }
 
                 var (leaf, chain) = Load(_options.TlsCertFile!, _options.TlsKeyFile!);
-                (_current, _chain, _loadedWriteTimes) = (leaf, chain, times);
+                var context = SslStreamCertificateContext.Create(leaf, chain, offline: true);
+                (_current, _chain, _context, _loadedWriteTimes) = (leaf, chain, context, times);
                 LogLoaded(_logger, _options.TlsCertFile!, leaf.Subject, leaf.NotAfter);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)

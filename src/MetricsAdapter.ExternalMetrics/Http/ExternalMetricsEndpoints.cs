@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MetricsAdapter.ExternalMetrics.Http;
 
@@ -28,9 +29,17 @@ public static class ExternalMetricsEndpoints
 
     private static readonly GroupVersionForDiscovery PreferredVersion = new(ExternalMetricsApi.GroupVersion, ExternalMetricsApi.Version);
     private static readonly ApiGroup Group = new(ExternalMetricsApi.Group, [PreferredVersion], PreferredVersion);
-    private static readonly LabelSelectorCache Selectors = new();
 
-    /// <summary>Maps discovery, the metric list route, and the OpenAPI documents.</summary>
+    /// <summary>What the endpoints share across requests: parsed selectors and built OpenAPI documents, one of each per host.</summary>
+    public static IServiceCollection AddExternalMetricsEndpoints(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<LabelSelectorCache>();
+        services.TryAddSingleton<OpenApiDocumentCache>();
+        return services;
+    }
+
+    /// <summary>Maps discovery, the metric list route, and the OpenAPI documents (services: <see cref="AddExternalMetricsEndpoints"/>).</summary>
     public static IEndpointRouteBuilder MapExternalMetricsApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -83,7 +92,7 @@ public static class ExternalMetricsEndpoints
         }
 
         var selectorText = request.Query["labelSelector"].ToString();
-        if (!Selectors.TryParse(selectorText, out var selector, out var selectorError))
+        if (!context.RequestServices.GetRequiredService<LabelSelectorCache>().TryParse(selectorText, out var selector, out var selectorError))
         {
             await context.Response.WriteStatusAsync(ExternalMetricsErrors.InvalidSelector(selectorError));
             return;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,7 +22,6 @@ public static class ExternalMetricsOpenApi
     public const string V3GroupVersionPath = "/openapi/v3/apis/" + ExternalMetricsApi.GroupVersion;
 
     private static readonly string[] Query = ["pretty", "timeout", "hash"];
-    private static readonly ConcurrentDictionary<string, Documents> Cache = new(StringComparer.Ordinal);
     private static readonly JsonSerializerOptions WireOptions = ApiServer.Json.ApiMachineryJsonContext.WireOptions(indented: false);
 
     public static IEndpointRouteBuilder MapExternalMetricsOpenApi(this IEndpointRouteBuilder endpoints)
@@ -35,13 +33,6 @@ public static class ExternalMetricsOpenApi
         return endpoints;
     }
 
-    /// <summary>The three documents for a metric catalogue (exposed for golden tests).</summary>
-    internal static Documents For(IReadOnlyList<ExternalMetricInfo> metrics)
-    {
-        var signature = string.Join('\n', metrics.Select(m => m.Name + "\t" + m.Description));
-        return Cache.GetOrAdd(signature, _ => Documents.Build(metrics));
-    }
-
     private static Task Serve(HttpContext context, Func<Documents, Document> select)
     {
         if (ExternalMetricsEndpoints.ValidateReadRequest(context.Request, Query, out _) is { } invalid)
@@ -50,7 +41,7 @@ public static class ExternalMetricsOpenApi
         }
 
         var provider = context.RequestServices.GetRequiredService<IExternalMetricsProvider>();
-        var document = select(For(provider.ListAllExternalMetrics()));
+        var document = select(context.RequestServices.GetRequiredService<OpenApiDocumentCache>().For(provider.ListAllExternalMetrics()));
         var response = context.Response;
         response.Headers.ETag = document.ETag;
         response.Headers.Vary = "Accept";

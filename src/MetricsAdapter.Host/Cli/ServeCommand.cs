@@ -66,9 +66,10 @@ internal static class ServeCommand
         };
         var skipLookup = new Option<bool>("--authentication-skip-lookup") { Description = "Do not read kube-system/extension-apiserver-authentication; use the flags only." };
         var sidecarImage = new Option<string?>("--sidecar-image") { Description = "Image of the injected predictor sidecar (default: the adapter's own image)." };
-        var nativeSidecars = new Option<string?>("--native-sidecars") { Description = "Inject as a native sidecar: auto (from --cluster-version), always or never." };
+        var nativeSidecars = new Option<string?>("--native-sidecars") { Description = "Inject as a native sidecar: auto (from the version kube-apiserver reports, or --cluster-version), always or never." };
         nativeSidecars.AcceptOnlyFromAmong("auto", "always", "never");
-        var clusterVersion = new Option<string?>("--cluster-version") { Description = "Kubernetes version of the cluster (e.g. 1.30), for --native-sidecars=auto." };
+        var clusterVersion = new Option<string?>("--cluster-version") { Description = "Kubernetes version of the cluster (e.g. 1.30) for --native-sidecars=auto, overriding what kube-apiserver reports." };
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "Also push our own metrics over OTLP to this collector (e.g. http://otel-collector:4317)." };
         var injectionFailure = new Option<string?>("--injection-failure") { Description = "When the injector fails on a pod: allow it unchanged (default) or deny it." };
         injectionFailure.AcceptOnlyFromAmong("allow", "deny");
         logFormat.AcceptOnlyFromAmong("text", "json");
@@ -78,7 +79,7 @@ internal static class ServeCommand
         {
             listen, certFile, keyFile, demo, config, kafkaBootstrap, stateDir, logLevel, logFormat,
             clientCa, proxyCa, proxyNames, anonymous, allowGroups, allowPaths, kubeconfig, skipLookup,
-            sidecarImage, nativeSidecars, clusterVersion, injectionFailure,
+            sidecarImage, nativeSidecars, clusterVersion, injectionFailure, otlpEndpoint,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -88,8 +89,17 @@ internal static class ServeCommand
                 return 2;
             }
 
+            Uri? otlp = null;
+            if (parse.GetValue(otlpEndpoint) is { } otlpText
+                && (!Uri.TryCreate(otlpText, UriKind.Absolute, out otlp) || otlp.Scheme is not ("http" or "https")))
+            {
+                await Console.Error.WriteLineAsync($"--otlp-endpoint \"{otlpText}\" is not an http or https address such as http://otel-collector:4317");
+                return 2;
+            }
+
             var settings = new ServeSettings
             {
+                OtlpEndpoint = otlp,
                 Listen = endpoint,
                 TlsCertFile = parse.GetValue(certFile),
                 TlsKeyFile = parse.GetValue(keyFile),

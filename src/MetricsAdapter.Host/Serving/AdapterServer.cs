@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using MetricsAdapter.ApiServer.Discovery;
 using MetricsAdapter.ApiServer.Errors;
 using MetricsAdapter.ApiServer.Health;
@@ -12,7 +14,6 @@ using MetricsAdapter.ExternalMetrics.Http;
 using MetricsAdapter.Injection;
 using MetricsAdapter.Injection.Webhook;
 using MetricsAdapter.Simulation.Demo;
-using MetricsAdapter.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -79,7 +80,7 @@ public static partial class AdapterServer
             .AddCheck<DecisionsHealthCheck>("decisions", tags: [KubernetesHealthEndpoints.ReadyTag])
             .AddCheck<AuditTrailHealthCheck>("audit-trail", tags: [KubernetesHealthEndpoints.ReadyTag]);
         services.AddKubernetesSecurity();
-        services.AddPrometheusExporter();
+        services.AddAdapterTelemetry(settings.OtlpEndpoint);
         services.AddExternalMetrics();
         services.AddSidecarInjection();
         services.AddKafkaBus();
@@ -101,26 +102,32 @@ public static partial class AdapterServer
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 var certificates = kestrel.ApplicationServices.GetRequiredService<ServingCertificateSource>();
-                listen.UseHttps(new HttpsConnectionAdapterOptions
+                // Per connection: the current certificate with its intermediates (rotation needs no restart). Client
+                // certificates are asked for, not required, and verified by the authentication schemes against their CAs.
+                listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    ServerCertificateSelector = (_, _) => certificates.Current,
-                    // Client certificates are optional here and verified by the authenticators against their own CAs.
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = static (_, _, _) => true,
-                    CheckCertificateRevocation = false,
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = certificates.CurrentContext,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                        ClientCertificateRequired = true,
+#pragma warning disable CA5359 // This callback sees the *client's* certificate, which the authentication schemes verify against their CAs.
+                        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+#pragma warning restore CA5359
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    }),
                 });
             });
         });
 
         configureBuilder?.Invoke(builder);
         var app = builder.Build();
-        app.Services.GetRequiredService<PrometheusExporter>();
         app.UseKubernetesInternalErrors();
         app.UseRouting();
         app.UseKubernetesSecurity();
         app.MapKubernetesHealth();
-        app.MapPrometheusMetrics();
+        app.MapPrometheusScrapingEndpoint("/metrics").WithDisplayName("prometheus metrics");
         app.MapGet("/version", () => Results.Json(Version, ApiMachineryJsonContext.Wire.VersionInfo)).WithDisplayName("version");
         app.MapExternalMetricsApi();
         app.MapSidecarInjectionWebhook();

@@ -54,6 +54,9 @@ public sealed record ServeSettings
 
     public bool AuthenticationSkipLookup { get; init; }
 
+    /// <summary><c>--otlp-endpoint</c>: also push our metrics over OTLP to this collector. Default none.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>Flags given, as configuration keys; they override the config file. Flags not given leave option defaults.</summary>
     public IEnumerable<KeyValuePair<string, string?>> ToConfiguration() => AllKeys().Where(pair => pair.Value is not null);
 

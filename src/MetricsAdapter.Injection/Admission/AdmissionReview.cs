@@ -48,10 +48,12 @@ public static class AdmissionReviewReader
     /// <summary>
     /// Reads an AdmissionReview: validates the whole body and indexes <see cref="ReadPaths"/>. The request's elements
     /// point into <paramref name="document"/>, which reads from <paramref name="body"/>: keep both unchanged until the
-    /// request is no longer used, then dispose the document (its index is pooled).
+    /// request is no longer used, then dispose the document (its index is pooled). Member names are shared through
+    /// <paramref name="names"/> when given.
     /// </summary>
     public static bool TryRead(
         System.Buffers.ReadOnlySequence<byte> body,
+        MemberNameTable? names,
         [NotNullWhen(true)] out AdmissionRequest? request,
         [NotNullWhen(true)] out SparseDocument? document,
         [NotNullWhen(false)] out string? error)
@@ -60,7 +62,7 @@ public static class AdmissionReviewReader
         document = null;
         try
         {
-            document = SparseDocument.Parse(body, ReadPaths);
+            document = SparseDocument.Parse(body, ReadPaths, names);
         }
         catch (JsonException exception)
         {

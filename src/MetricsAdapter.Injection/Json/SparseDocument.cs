@@ -42,30 +42,36 @@ public sealed class SparseDocument : IDisposable
     /// <summary>The document's value.</summary>
     public SparseElement Root => new(this, 0);
 
+    /// <summary>Shared member names, when the parser was given them.</summary>
+    internal MemberNameTable? Names { get; private init; }
+
     /// <summary>
     /// Validates <paramref name="utf8"/> as one JSON value and indexes what <paramref name="index"/> names. The
     /// document reads from <paramref name="utf8"/> when it is one segment: keep it unchanged while the document is used.
     /// </summary>
     /// <exception cref="JsonException">It is not one valid JSON value (or nests deeper than <see cref="MaxDepth"/>).</exception>
-    public static SparseDocument Parse(ReadOnlySequence<byte> utf8, IndexPaths index)
+    /// <param name="utf8">The JSON text.</param>
+    /// <param name="index">What to index.</param>
+    /// <param name="names">Where member names are shared across documents; without it each name read allocates.</param>
+    public static SparseDocument Parse(ReadOnlySequence<byte> utf8, IndexPaths index, MemberNameTable? names = null)
     {
         if (utf8.IsSingleSegment)
         {
-            return Parse(utf8.First, index);
+            return Parse(utf8.First, index, names);
         }
 
         var copy = ArrayPool<byte>.Shared.Rent(checked((int)utf8.Length));
         utf8.CopyTo(copy);
-        return Parse(copy.AsMemory(0, (int)utf8.Length), index, copy);
+        return Parse(copy.AsMemory(0, (int)utf8.Length), index, names, copy);
     }
 
-    /// <inheritdoc cref="Parse(ReadOnlySequence{byte}, IndexPaths)"/>
-    public static SparseDocument Parse(ReadOnlyMemory<byte> utf8, IndexPaths index) => Parse(utf8, index, null);
+    /// <inheritdoc cref="Parse(ReadOnlySequence{byte}, IndexPaths, MemberNameTable?)"/>
+    public static SparseDocument Parse(ReadOnlyMemory<byte> utf8, IndexPaths index, MemberNameTable? names = null) => Parse(utf8, index, names, null);
 
-    private static SparseDocument Parse(ReadOnlyMemory<byte> utf8, IndexPaths index, byte[]? copiedBody)
+    private static SparseDocument Parse(ReadOnlyMemory<byte> utf8, IndexPaths index, MemberNameTable? names, byte[]? copiedBody)
     {
         ArgumentNullException.ThrowIfNull(index);
-        var document = new SparseDocument(utf8, copiedBody);
+        var document = new SparseDocument(utf8, copiedBody) { Names = names };
         try
         {
             var reader = new Utf8JsonReader(utf8.Span, ReaderOptions);
@@ -528,7 +534,7 @@ public readonly struct SparseElement : IEquatable<SparseElement>
             get
             {
                 var name = _document.NameOf(_row, out var escaped);
-                return escaped ? UnescapeName(name) : MemberNames.Get(name);
+                return escaped ? UnescapeName(name) : _document.Names is { } names ? names.Get(name) : Encoding.UTF8.GetString(name);
             }
         }
 
@@ -602,20 +608,24 @@ public readonly struct SparseElement : IEquatable<SparseElement>
 
 /// <summary>
 /// Member names as strings, shared: a pod's member names are the same few dozen words in every review, so opening its
-/// objects need not allocate them again each time. Bounded; names past the bound, long or non-ASCII are allocated.
+/// objects need not allocate them again each time. One per host (a registered singleton). Bounded; names past the
+/// bound, long or non-ASCII are allocated.
 /// </summary>
-internal static class MemberNames
+public sealed class MemberNameTable
 {
     private const int MaxNames = 2048;
     private const int MaxLength = 64;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Names = new(StringComparer.Ordinal);
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> ByChars =
-        Names.GetAlternateLookup<ReadOnlySpan<char>>();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+    private int _added;
 
-    private static int _added;
+    public MemberNameTable() => _byChars = _names.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    public static string Get(ReadOnlySpan<byte> utf8)
+    /// <summary>Names held.</summary>
+    public int Count => Volatile.Read(ref _added);
+
+    public string Get(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length > MaxLength || !Ascii.IsValid(utf8))
         {
@@ -624,7 +634,7 @@ internal static class MemberNames
 
         Span<char> chars = stackalloc char[utf8.Length];
         Ascii.ToUtf16(utf8, chars, out _);
-        if (ByChars.TryGetValue(chars, out var name))
+        if (_byChars.TryGetValue(chars, out var name))
         {
             return name;
         }
@@ -632,7 +642,7 @@ internal static class MemberNames
         name = new string(chars);
 
         // Counted here: ConcurrentDictionary.Count takes every lock.
-        if (Volatile.Read(ref _added) < MaxNames && Names.TryAdd(name, name))
+        if (Volatile.Read(ref _added) < MaxNames && _names.TryAdd(name, name))
         {
             Interlocked.Increment(ref _added);
         }

@@ -32,13 +32,14 @@ public static class PodKeys
 /// Who gets a sidecar. Opting in is the webhook configuration's job (namespace or pod label
 /// <c>metrics-adapter.io/inject=enabled</c>); this policy only refuses, each rule with its reason.
 /// </summary>
-public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
+public sealed class InjectionPolicy(InjectionOptions options, ClusterVersionSource? cluster = null) : IInjectionPolicy
 {
     private static readonly string[] PortKeys = [PodKeys.MetricsPort, PodKeys.PrometheusPort];
     private static readonly string[] PathKeys = [PodKeys.MetricsPath, PodKeys.PrometheusPath];
 
-    // Options do not change after start; parsing the cluster version once keeps it off every review.
-    private readonly bool _nativeSidecars = options.UsesNativeSidecars;
+    // The configured version is parsed once; the discovered one can change (an upgraded control plane) and is read per review.
+    private readonly bool _nativeWithoutDiscovery = options.UsesNativeSidecars();
+    private readonly bool _followsCluster = options.NativeSidecars == NativeSidecarMode.Auto && !InjectionOptions.TryParseVersion(options.ClusterVersion, out _);
 
     public InjectionDecision Decide(AdmissionRequest request)
     {
@@ -98,7 +99,7 @@ public sealed class InjectionPolicy(InjectionOptions options) : IInjectionPolicy
             return InjectionDecision.Skip(SkipReasons.AlreadyInjected, $"the pod already has container {options.ContainerName}");
         }
 
-        var native = _nativeSidecars;
+        var native = _followsCluster && cluster?.Discovered is { } discovered ? options.UsesNativeSidecars(discovered) : _nativeWithoutDiscovery;
         var restartPolicy = Text(spec, "restartPolicy") ?? "Always";
 
         // A regular sidecar never exits, so a Job's pod would never complete. Only a native sidecar is safe there.

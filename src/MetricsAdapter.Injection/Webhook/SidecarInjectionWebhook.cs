@@ -73,16 +73,17 @@ public sealed record WebhookOutcome : IDisposable
 /// The webhook as a pipeline of small pure stages: read the review, decide (policy), build the desired pod
 /// (injector), diff it against the original (JSON Patch), answer. No I/O, no logging: the caller sends and records.
 /// </summary>
-public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInjector injector, InjectionOptions options)
+public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInjector injector, InjectionOptions options, MemberNameTable? names = null)
 {
     public const string AuditDecisionKey = "injection";
     public const string AuditReasonKey = "injection-reason";
     private const string FailOpenWarning = "metrics-adapter: sidecar not injected: the injector failed; see its log";
+    private readonly AuditAnnotations _audit = new();
 
     /// <summary>Reviews one AdmissionReview body; keep <paramref name="body"/> unchanged until the outcome is disposed.</summary>
     public WebhookOutcome Review(System.Buffers.ReadOnlySequence<byte> body, ReviewDeadline deadline)
     {
-        if (!AdmissionReviewReader.TryRead(body, out var request, out var document, out var error))
+        if (!AdmissionReviewReader.TryRead(body, names, out var request, out var document, out var error))
         {
             return new WebhookOutcome { BadRequest = error };
         }
@@ -124,20 +125,20 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
         }
     }
 
-    private static WebhookOutcome Answer(
+    private WebhookOutcome Answer(
         AdmissionRequest request, SparseDocument document, InjectionDecision decision, IReadOnlyList<JsonPatchOperation> operations, PooledBufferWriter? patch)
     {
         var response = new AdmissionResponse(
             Allowed: true,
             Patch: patch?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty,
             decision.Warnings,
-            AuditAnnotations.Of(decision));
+            _audit.Of(decision));
         return new WebhookOutcome { Request = request, Document = document, PatchBuffer = patch, Decision = decision, Response = response, Operations = operations };
     }
 
     private WebhookOutcome Failure(AdmissionRequest request, SparseDocument document, Exception exception)
     {
-        var audit = AuditAnnotations.Failed(exception is OperationCanceledException ? "timeout" : "internal-error");
+        var audit = _audit.Failed(exception is OperationCanceledException ? "timeout" : "internal-error");
         var response = options.OnInternalError == InternalErrorAction.Deny
             ? new AdmissionResponse(false, ReadOnlyMemory<byte>.Empty, [], audit, 500, "metrics-adapter: the sidecar injector failed and is configured to deny; see its log")
             : new AdmissionResponse(true, ReadOnlyMemory<byte>.Empty, [FailOpenWarning], audit);
@@ -145,23 +146,23 @@ public sealed class SidecarInjectionWebhook(IInjectionPolicy policy, SidecarInje
     }
 
     /// <summary>The audit annotations of each answer: a handful of fixed combinations, built once each.</summary>
-    private static class AuditAnnotations
+    private sealed class AuditAnnotations
     {
-        private static readonly IReadOnlyDictionary<string, string> Injected = new Dictionary<string, string>(StringComparer.Ordinal)
+        private readonly IReadOnlyDictionary<string, string> _injected = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [AuditDecisionKey] = "injected",
         };
 
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Decision, string Reason), IReadOnlyDictionary<string, string>> WithReason = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Decision, string Reason), IReadOnlyDictionary<string, string>> _withReason = new();
 
-        public static IReadOnlyDictionary<string, string> Of(InjectionDecision decision) =>
-            decision.SkipReason is { } reason ? Get("skipped", reason) : Injected;
+        public IReadOnlyDictionary<string, string> Of(InjectionDecision decision) =>
+            decision.SkipReason is { } reason ? Get("skipped", reason) : _injected;
 
-        public static IReadOnlyDictionary<string, string> Failed(string reason) => Get("error", reason);
+        public IReadOnlyDictionary<string, string> Failed(string reason) => Get("error", reason);
 
         // Reasons are the policy's constants, so this stays as small as that list.
-        private static IReadOnlyDictionary<string, string> Get(string decision, string reason) =>
-            WithReason.GetOrAdd((decision, reason), static key => new Dictionary<string, string>(StringComparer.Ordinal)
+        private IReadOnlyDictionary<string, string> Get(string decision, string reason) =>
+            _withReason.GetOrAdd((decision, reason), static key => new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 [AuditDecisionKey] = key.Decision,
                 [AuditReasonKey] = key.Reason,

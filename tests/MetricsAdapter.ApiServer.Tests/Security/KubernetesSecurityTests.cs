@@ -2,14 +2,12 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using MetricsAdapter.ApiServer.Kubernetes;
 using MetricsAdapter.ApiServer.Security;
-using MetricsAdapter.ApiServer.Serving;
 using MetricsAdapter.ApiServer.Tests.Kubernetes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MetricsAdapter.ApiServer.Tests.Security;
 
@@ -31,39 +29,19 @@ public sealed class KubernetesSecurityTests : IAsyncLifetime, IDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton(TimeProvider.System);
-        var client = delegated ? new KubernetesApiClient(new KubernetesClientConfig { Server = new Uri("http://kube") }, TimeProvider.System, _kube.CreateHandler()) : null;
-        builder.Services.AddSingleton(sp => CreateSecurity(sp, options, client));
+        builder.Services.AddSingleton(options with { AuthenticationSkipLookup = true });
+        builder.Services.AddSingleton(delegated ? _kube.Connect() : KubernetesConnection.None);
+        builder.Services.AddKubernetesSecurity();
         var app = builder.Build();
         app.UseRouting();
         app.UseKubernetesSecurity();
+        app.Map("/remote-headers", (HttpContext context) => Results.Text(
+            string.Join(',', context.Request.Headers.Keys.Where(k => k.StartsWith("X-Remote-", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal))));
         app.Map("{**path}", (HttpContext context) => Results.Text(
             "user=" + context.Features.Get<IUserFeature>()?.User.Name + " groups=" + string.Join(',', context.Features.Get<IUserFeature>()?.User.Groups ?? [])
             + " remote-user-header=" + context.Request.Headers["X-Remote-User"]));
         await app.StartAsync();
         return app;
-    }
-
-    private static KubernetesSecurity CreateSecurity(IServiceProvider services, SecurityOptions options, KubernetesApiClient? client)
-    {
-        var flags = new AuthenticationSettings
-        {
-            ClientCa = options.ClientCaFile is null ? [] : CertificateValidation.LoadBundle(options.ClientCaFile),
-            RequestHeaderCa = options.RequestHeaderClientCaFile is null ? [] : CertificateValidation.LoadBundle(options.RequestHeaderClientCaFile),
-            RequestHeaderAllowedNames = options.RequestHeaderAllowedNames,
-        };
-        var source = new StaticAuthenticationSettingsSource(flags);
-        List<IRequestAuthenticator> authenticators = [new RequestHeaderAuthenticator(source, TimeProvider.System), new ClientCertificateAuthenticator(source, TimeProvider.System)];
-        List<IAuthorizer> authorizers = [new AlwaysAllowGroupsAuthorizer(options.AlwaysAllowGroups ?? SecurityOptions.DefaultAlwaysAllowGroups)];
-        if (client is not null)
-        {
-            authenticators.Add(new TokenReviewAuthenticator(client, TimeProvider.System));
-            authorizers.Add(new SubjectAccessReviewAuthorizer(client, TimeProvider.System));
-        }
-
-        return new KubernetesSecurity(source, authenticators, authorizers, options, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-            NullLogger<KubernetesSecurity>.Instance, client);
     }
 
     private SecurityOptions Options(bool anonymous = true) => new()
@@ -79,6 +57,7 @@ public sealed class KubernetesSecurityTests : IAsyncLifetime, IDisposable
         var context = await app.GetTestServer().SendAsync(c =>
         {
             c.Request.Method = "GET";
+            c.Request.Scheme = "https";
             var query = path.IndexOf('?', StringComparison.Ordinal);
             c.Request.Path = query < 0 ? path : path[..query];
             c.Request.QueryString = query < 0 ? QueryString.Empty : new QueryString(path[query..]);
@@ -257,5 +236,116 @@ public sealed class KubernetesSecurityTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(500, status);
         Assert.Contains("authorization could not be decided", body, StringComparison.Ordinal);
+    }
+
+    // The forged cases: each rejected (401) or its headers ignored, as upstream does.
+    [Theory]
+    [InlineData("expired")]
+    [InlineData("not-yet-valid")]
+    [InlineData("server-auth-only")]
+    [InlineData("front-proxy-as-client")]
+    public async Task ForgedClientCertificate_Is401(string which)
+    {
+        await using var app = await StartAsync(Options());
+        var certificate = which switch
+        {
+            "expired" => _pki.Expired.Certificate,
+            "not-yet-valid" => _pki.NotYetValid.Certificate,
+            "server-auth-only" => _pki.ServerAuthOnly.Certificate,
+            _ => _pki.FrontProxy.Certificate,
+        };
+
+        var (status, body) = await SendAsync(app, MetricPath, certificate);
+
+        Assert.Equal(401, status);
+        Assert.Contains("\"reason\":\"Unauthorized\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiredFrontProxyCertificate_WithHeaders_Is401()
+    {
+        await using var app = await StartAsync(Options());
+
+        var (status, _) = await SendAsync(app, MetricPath, _pki.ExpiredProxy.Certificate, ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters"));
+
+        Assert.Equal(401, status);
+    }
+
+    [Fact]
+    public async Task ProxyHeaders_AlongsideAValidToken_AreIgnored_TheTokenDecides()
+    {
+        await using var app = await StartAsync(Options(), delegated: true);
+
+        var (status, body) = await SendAsync(app, MetricPath, null,
+            ("Authorization", "Bearer alice-token"), ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters"));
+
+        Assert.Equal(200, status);
+        Assert.Equal("user=alice groups=team-a,system:authenticated remote-user-header=", body);
+    }
+
+    [Fact]
+    public async Task EveryRemoteHeader_IsRemovedAfterAuthentication_ExtrasIncluded()
+    {
+        await using var app = await StartAsync(Options());
+
+        var (status, body) = await SendAsync(app, "/remote-headers", _pki.FrontProxy.Certificate,
+            ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters"), ("X-Remote-Uid", "u-7"), ("X-Remote-Extra-Scopes", "view"), ("x-remote-extra-reason", "audit"));
+
+        Assert.Equal(200, status);
+        Assert.Equal(string.Empty, body);
+    }
+
+    [Fact]
+    public async Task ClientCa_RotatedOnDisk_AppliesWithoutRestart_AndDropsCachedResults()
+    {
+        var caFile = Path.Combine(_pki.Root, "rotating-client-ca.crt");
+        File.Copy(_pki.Admin.CaFile, caFile);
+        await using var app = await StartAsync(Options() with { ClientCaFile = caFile });
+        Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
+        Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
+        Assert.Equal(401, (await SendAsync(app, MetricPath, _pki.Stranger.Certificate)).Status);
+
+        // The new CA replaces the old one, as a Secret update or cert-manager renewal writes it.
+        File.Copy(_pki.Stranger.CaFile, caFile, overwrite: true);
+        File.SetLastWriteTimeUtc(caFile, TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
+        Assert.True(app.Services.GetRequiredService<AuthenticationSettingsSource>().ReloadFilesIfChanged());
+
+        Assert.Equal(401, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
+        Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Stranger.Certificate)).Status);
+    }
+
+    [Fact]
+    public async Task FrontProxyCa_RotatedOnDisk_AppliesWithoutRestart()
+    {
+        var caFile = Path.Combine(_pki.Root, "rotating-proxy-ca.crt");
+        File.Copy(_pki.Admin.CaFile, caFile);
+        await using var app = await StartAsync(Options() with { RequestHeaderClientCaFile = caFile });
+        Assert.Equal(401, (await SendAsync(app, MetricPath, _pki.FrontProxy.Certificate, ("X-Remote-User", "admin"))).Status);
+
+        File.Copy(_pki.FrontProxy.CaFile, caFile, overwrite: true);
+        File.SetLastWriteTimeUtc(caFile, TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
+        Assert.True(app.Services.GetRequiredService<AuthenticationSettingsSource>().ReloadFilesIfChanged());
+
+        var (status, body) = await SendAsync(app, MetricPath, _pki.FrontProxy.Certificate, ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters"));
+        Assert.Equal(200, status);
+        Assert.StartsWith("user=admin ", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CertificateValidation_IsCachedPerCertificate_NotRepeatedPerRequest()
+    {
+        await using var app = await StartAsync(Options());
+        var cache = (CertificateValidationResultCache)app.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.Certificate.ICertificateValidationCache>();
+
+        Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
+
+        // One result per scheme the certificate went through: the front proxy's (refused) and the client CA's.
+        Assert.Equal((2, 0L), (cache.Count, cache.Hits));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
+        }
+
+        Assert.Equal((2, 10L), (cache.Count, cache.Hits));
     }
 }

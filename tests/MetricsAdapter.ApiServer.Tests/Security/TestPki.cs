@@ -17,7 +17,24 @@ internal sealed class TestPki : IDisposable
         FrontProxy = Issue("front-proxy-ca", "front-proxy-client", [], now);
         OtherProxyName = IssueFrom("front-proxy-ca", "other-proxy", "someone-else", [], now);
         Stranger = Issue("stranger-ca", "dev-admin", ["system:masters"], now);
+        Expired = IssueFrom("client-ca", "expired", "dev-admin", ["system:masters"], now.AddYears(-2));
+        NotYetValid = IssueFrom("client-ca", "not-yet-valid", "dev-admin", ["system:masters"], now.AddDays(1));
+        ExpiredProxy = IssueFrom("front-proxy-ca", "expired-proxy", "front-proxy-client", [], now.AddYears(-2));
+        var clientCa = Path.Combine(_root, "client-ca");
+        ServerAuthOnly = new Identity(Admin.CaFile, X509Certificate2.CreateFromPemFile(Path.Combine(clientCa, "serving.crt"), Path.Combine(clientCa, "serving.key")));
     }
+
+    /// <summary>Client CA, dev-admin in system:masters, but expired a year ago.</summary>
+    public Identity Expired { get; }
+
+    /// <summary>Client CA, dev-admin in system:masters, valid only from tomorrow.</summary>
+    public Identity NotYetValid { get; }
+
+    /// <summary>Front-proxy CA, the allowed CN, but expired.</summary>
+    public Identity ExpiredProxy { get; }
+
+    /// <summary>Signed by the client CA for serving only (extended key usage serverAuth): not a client certificate.</summary>
+    public Identity ServerAuthOnly { get; }
 
     /// <summary>Client CA, user dev-admin in system:masters.</summary>
     public Identity Admin { get; }

@@ -40,6 +40,7 @@ internal sealed class TestApiHost : IAsyncDisposable
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(provider ?? store);
+        builder.Services.AddExternalMetricsEndpoints();
         var app = builder.Build();
         app.UseKubernetesInternalErrors();
         app.UseRouting();
