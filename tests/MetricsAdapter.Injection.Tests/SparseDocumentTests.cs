@@ -241,4 +241,27 @@ public sealed class SparseDocumentTests
             }
         }
     }
+
+    [Fact]
+    public void MemberNames_AreSharedThroughTheTable_AcrossDocuments_AndNotWithoutIt()
+    {
+        var names = new MemberNameTable();
+        var json = Encoding.UTF8.GetBytes("""{"metadata":1,"spec":2}""");
+        using var first = SparseDocument.Parse(json, IndexPaths.ThisLevel, names);
+        using var second = SparseDocument.Parse(json, IndexPaths.ThisLevel, names);
+        using var alone = SparseDocument.Parse(json, IndexPaths.ThisLevel);
+
+        string Name(SparseDocument document)
+        {
+            var members = document.Root.EnumerateObject();
+            Assert.True(members.MoveNext());
+            return members.Current.Name;
+        }
+
+        var shared = Name(first);
+        Assert.Same(shared, Name(second));
+        Assert.Equal(shared, Name(alone));
+        Assert.NotSame(shared, Name(alone));
+        Assert.Equal(1, names.Count);
+    }
 }

@@ -39,8 +39,8 @@ public sealed partial class AuthenticationConfigMapWatcher(
             {
                 var version = await ReadAsync(client, stoppingToken);
                 backOff = TimeSpan.FromSeconds(1);
-                using var relist = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                relist.CancelAfter(RelistEvery);
+                using var due = new CancellationTokenSource(RelistEvery, timeProvider);
+                using var relist = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, due.Token);
                 await WatchAsync(client, version, relist.Token);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -80,6 +80,7 @@ public sealed partial class AuthenticationConfigMapWatcher(
         while (!cancellationToken.IsCancellationRequested)
         {
             Exception? failure = null;
+            var opened = timeProvider.GetUtcNow();
             try
             {
                 await foreach (var (type, configMap) in client.CoreV1.WatchListNamespacedConfigMapAsync(
@@ -103,6 +104,12 @@ public sealed partial class AuthenticationConfigMapWatcher(
             if (failure is not null)
             {
                 throw failure is k8s.KubernetesException or JsonException ? failure : new k8s.KubernetesException(failure.Message, failure);
+            }
+
+            // A server (or a proxy) that ends watches at once must not be asked again in a tight loop.
+            if (timeProvider.GetUtcNow() - opened < TimeSpan.FromSeconds(1))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

@@ -26,14 +26,4 @@ public sealed record AuthenticationSettings
     public IReadOnlyList<string> ExtraHeaderPrefixes { get; init; } = ["X-Remote-Extra-"];
 
     public IReadOnlyList<string> UidHeaders { get; init; } = ["X-Remote-Uid"];
-
-    /// <summary>
-    /// Whether a request header is one the front proxy may set (a user, group or uid header, or any header under an
-    /// extra prefix): every such header is removed from the request once authentication is done.
-    /// </summary>
-    public bool IsProxyHeader(string name) =>
-        UsernameHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
-        || GroupHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
-        || UidHeaders.Contains(name, StringComparer.OrdinalIgnoreCase)
-        || ExtraHeaderPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 }

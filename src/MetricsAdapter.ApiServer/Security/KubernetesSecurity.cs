@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using MetricsAdapter.ApiServer.Status;
 using Microsoft.AspNetCore.Authentication;
@@ -26,6 +27,7 @@ public sealed partial class KubernetesSecurity : IDisposable
     private readonly ILogger _logger;
     private readonly Meter _meter;
     private readonly Counter<long> _decisions;
+    private volatile ProxyHeaders _proxyHeaders = new(AuthenticationSettings.None);
 
     public KubernetesSecurity(
         IAuthenticationSettingsSource settings,
@@ -204,12 +206,18 @@ public sealed partial class KubernetesSecurity : IDisposable
     }
 
     /// <summary>Removes every header the front proxy may set, so nothing downstream can mistake a client's for the proxy's.</summary>
-    private static void RemoveProxyHeaders(IHeaderDictionary headers, AuthenticationSettings settings)
+    private void RemoveProxyHeaders(IHeaderDictionary headers, AuthenticationSettings settings)
     {
+        var proxyHeaders = _proxyHeaders;
+        if (!ReferenceEquals(proxyHeaders.Settings, settings))
+        {
+            _proxyHeaders = proxyHeaders = new ProxyHeaders(settings);
+        }
+
         List<string>? remove = null;
         foreach (var header in headers.Keys)
         {
-            if (settings.IsProxyHeader(header))
+            if (proxyHeaders.Matches(header))
             {
                 (remove ??= []).Add(header);
             }
@@ -238,4 +246,36 @@ public sealed partial class KubernetesSecurity : IDisposable
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Authorization of {User} to {Action} failed: {Reason}")]
     private static partial void LogAuthorizationError(ILogger logger, string user, string action, string reason);
+
+    /// <summary>
+    /// Which request headers the front proxy may set: its user, group and uid headers, and any header under an extra
+    /// prefix. Checked for every header of every request, so the names sit in a frozen set built once per settings.
+    /// </summary>
+    private sealed class ProxyHeaders(AuthenticationSettings settings)
+    {
+        private readonly FrozenSet<string> _names = settings.UsernameHeaders.Concat(settings.GroupHeaders).Concat(settings.UidHeaders)
+            .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+        private readonly string[] _prefixes = [.. settings.ExtraHeaderPrefixes];
+
+        public AuthenticationSettings Settings => settings;
+
+        public bool Matches(string header)
+        {
+            if (_names.Contains(header))
+            {
+                return true;
+            }
+
+            foreach (var prefix in _prefixes)
+            {
+                if (header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 }
