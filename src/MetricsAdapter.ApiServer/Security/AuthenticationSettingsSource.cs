@@ -3,6 +3,7 @@ using System.Text.Json;
 using MetricsAdapter.ApiServer.Json;
 using MetricsAdapter.ApiServer.Serving;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
 
 namespace MetricsAdapter.ApiServer.Security;
@@ -21,9 +22,11 @@ public sealed partial class AuthenticationSettingsSource : IAuthenticationSettin
     private readonly SecurityOptions _options;
     private readonly ILogger<AuthenticationSettingsSource> _logger;
     private readonly Lock _gate = new();
+    private readonly Lock _publishGate = new();
+    private bool _disposed;
     private AuthenticationSettings _flags;
     private IReadOnlyDictionary<string, string>? _configMap;
-    private (DateTime ClientCa, DateTime RequestHeaderCa) _fileTimes;
+    private (string? ClientCa, string? RequestHeaderCa) _fileDigests;
     private volatile AuthenticationSettings _current;
     private CancellationTokenSource _changed = new();
     private long _generation;
@@ -35,7 +38,7 @@ public sealed partial class AuthenticationSettingsSource : IAuthenticationSettin
         _options = options;
         _logger = logger;
         FollowsConfigMap = followsConfigMap;
-        _fileTimes = FileTimes();
+        _fileDigests = FileDigests();
         _flags = ReadFlags();
         _current = _flags;
     }
@@ -54,7 +57,7 @@ public sealed partial class AuthenticationSettingsSource : IAuthenticationSettin
     {
         lock (_gate)
         {
-            return new CancellationChangeToken(_changed.Token);
+            return _disposed ? NullChangeToken.Singleton : new CancellationChangeToken(_changed.Token);
         }
     }
 
@@ -62,25 +65,26 @@ public sealed partial class AuthenticationSettingsSource : IAuthenticationSettin
     {
         lock (_gate)
         {
+            _disposed = true;
             _changed.Dispose();
         }
     }
 
-    /// <summary>Re-reads the flags' CA files if either changed on disk; true when the settings changed.</summary>
+    /// <summary>Re-reads the flags' CA files if either's content changed (links followed); true when the settings changed.</summary>
     public bool ReloadFilesIfChanged()
     {
-        var times = FileTimes();
-        if (times == _fileTimes)
-        {
-            return false;
-        }
-
         try
         {
+            var digests = FileDigests();
+            if (digests == _fileDigests)
+            {
+                return false;
+            }
+
             var flags = ReadFlags();
             lock (_gate)
             {
-                (_flags, _fileTimes) = (flags, times);
+                (_flags, _fileDigests) = (flags, digests);
             }
 
             LogCaFilesReloaded(_logger, flags.ClientCa.Count, flags.RequestHeaderCa.Count);
@@ -137,19 +141,27 @@ public sealed partial class AuthenticationSettingsSource : IAuthenticationSettin
         };
     }
 
+    /// <summary>
+    /// Makes the merged settings current, then signals the change (the certificate schemes rebuild their options), and
+    /// only then moves the generation: a request that reads the new generation validates under the new options, so
+    /// nothing validated under the old CAs is ever cached as current.
+    /// </summary>
     private void Publish()
     {
-        CancellationTokenSource changed;
-        lock (_gate)
+        lock (_publishGate)
         {
-            _current = _configMap is null ? _flags : Merge(_flags, _configMap);
-            Interlocked.Increment(ref _generation);
-            changed = _changed;
-            _changed = new CancellationTokenSource();
-        }
+            CancellationTokenSource changed;
+            lock (_gate)
+            {
+                _current = _configMap is null ? _flags : Merge(_flags, _configMap);
+                changed = _changed;
+                _changed = new CancellationTokenSource();
+            }
 
-        changed.Cancel();
-        changed.Dispose();
+            changed.Cancel();
+            changed.Dispose();
+            Interlocked.Increment(ref _generation);
+        }
     }
 
     private AuthenticationSettings ReadFlags() => new()
@@ -159,9 +171,7 @@ public sealed partial class AuthenticationSettingsSource : IAuthenticationSettin
         RequestHeaderAllowedNames = _options.RequestHeaderAllowedNames,
     };
 
-    private (DateTime, DateTime) FileTimes() => (WriteTime(_options.ClientCaFile), WriteTime(_options.RequestHeaderClientCaFile));
-
-    private static DateTime WriteTime(string? file) => file is { Length: > 0 } ? File.GetLastWriteTimeUtc(file) : default;
+    private (string?, string?) FileDigests() => (FileContent.Digest(_options.ClientCaFile), FileContent.Digest(_options.RequestHeaderClientCaFile));
 
     private static X509Certificate2Collection Bundle(IReadOnlyDictionary<string, string> data, string key)
     {

@@ -22,6 +22,9 @@ public sealed class CertificateSchemes(IAuthenticationSettingsSource settings) :
     /// <summary>Set by the security pipeline before it runs a scheme, so the validation cache keys on the scheme.</summary>
     internal const string SchemeItem = "metrics-adapter.certificate-scheme";
 
+    /// <summary>Set with <see cref="SchemeItem"/>: the settings generation the scheme validates under.</summary>
+    internal const string GenerationItem = "metrics-adapter.certificate-generation";
+
     /// <summary>The claim type of a group (an O value of the certificate's subject).</summary>
     public const string GroupClaim = "groups";
 

@@ -13,7 +13,7 @@ namespace MetricsAdapter.ApiServer.Security;
 /// earlier result stale at once (ASP.NET's own cache keeps them for minutes). A success lasts until the certificate
 /// expires or 5 minutes pass, a failure 10 seconds; bounded, cleared when full.
 /// </summary>
-public sealed class CertificateValidationResultCache(IAuthenticationSettingsSource settings, TimeProvider timeProvider) : ICertificateValidationCache
+public sealed class CertificateValidationResultCache(TimeProvider timeProvider) : ICertificateValidationCache
 {
     private const int Capacity = 4096;
     private static readonly TimeSpan SuccessFor = TimeSpan.FromMinutes(5);
@@ -58,10 +58,14 @@ public sealed class CertificateValidationResultCache(IAuthenticationSettingsSour
         _results[key] = (result.Clone(), expires);
     }
 
-    /// <summary>Only runs the pipeline started are cached: without the scheme in hand, a result could serve the other scheme.</summary>
-    private (string, string, long)? Key(HttpContext context, X509Certificate2 certificate) =>
+    /// <summary>
+    /// Only runs the pipeline started are cached: without the scheme in hand, a result could serve the other scheme.
+    /// The generation is the one the pipeline read before the scheme took its options, never a later one.
+    /// </summary>
+    private static (string, string, long)? Key(HttpContext context, X509Certificate2 certificate) =>
         context.Items.TryGetValue(CertificateSchemes.SchemeItem, out var scheme) && scheme is string name
-            ? (name, Convert.ToHexString(SHA256.HashData(certificate.RawData)), settings.Generation)
+        && context.Items.TryGetValue(CertificateSchemes.GenerationItem, out var recorded) && recorded is long generation
+            ? (name, Convert.ToHexString(SHA256.HashData(certificate.RawData)), generation)
             : null;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

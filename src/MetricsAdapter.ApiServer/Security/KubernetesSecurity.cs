@@ -166,10 +166,14 @@ public sealed partial class KubernetesSecurity : IDisposable
         return (user.WithAuthenticatedGroup(), null);
     }
 
-    /// <summary>Runs one certificate scheme, telling the validation cache which one it is.</summary>
-    private static async Task<AuthenticateResult> AuthenticateCertificateAsync(HttpContext context, string scheme)
+    /// <summary>
+    /// Runs one certificate scheme, telling the validation cache which one it is and under which settings generation,
+    /// read before the scheme takes its options: a result is cached under the generation it was validated in.
+    /// </summary>
+    private async Task<AuthenticateResult> AuthenticateCertificateAsync(HttpContext context, string scheme)
     {
         context.Items[CertificateSchemes.SchemeItem] = scheme;
+        context.Items[CertificateSchemes.GenerationItem] = _settings.Generation;
         try
         {
             return await context.AuthenticateAsync(scheme);
@@ -177,6 +181,7 @@ public sealed partial class KubernetesSecurity : IDisposable
         finally
         {
             context.Items.Remove(CertificateSchemes.SchemeItem);
+            context.Items.Remove(CertificateSchemes.GenerationItem);
         }
     }
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace MetricsAdapter.ApiServer.Serving;
 
 /// <summary>
-/// The serving certificate, reloaded when its files change so rotation needs no restart. A replacement that fails
+/// The serving certificate, reloaded when its files' content changes so rotation needs no restart. A replacement that fails
 /// to load is logged and the previous certificate stays in service.
 /// </summary>
 public sealed partial class ServingCertificateSource : IDisposable
@@ -18,7 +18,7 @@ public sealed partial class ServingCertificateSource : IDisposable
     private X509Certificate2 _current;
     private X509Certificate2Collection _chain;
     private SslStreamCertificateContext _context;
-    private (DateTime Cert, DateTime Key) _loadedWriteTimes;
+    private (string? Cert, string? Key) _loadedDigests;
     private DateTimeOffset _nextCheck;
 
     public ServingCertificateSource(IOptions<ServingOptions> options, TimeProvider timeProvider, ILogger<ServingCertificateSource> logger)
@@ -43,7 +43,7 @@ public sealed partial class ServingCertificateSource : IDisposable
         {
             (_current, _chain) = Load(_options.TlsCertFile, _options.TlsKeyFile!);
             _context = SslStreamCertificateContext.Create(_current, _chain, offline: true);
-            _loadedWriteTimes = WriteTimes();
+            _loadedDigests = Digests();
             LogLoaded(_logger, _options.TlsCertFile, _current.Subject, _current.NotAfter);
         }
 
@@ -117,15 +117,15 @@ public sealed partial class ServingCertificateSource : IDisposable
             _nextCheck = now + _options.ReloadCheckInterval;
             try
             {
-                var times = WriteTimes();
-                if (times == _loadedWriteTimes)
+                var digests = Digests();
+                if (digests == _loadedDigests)
                 {
                     return;
                 }
 
                 var (leaf, chain) = Load(_options.TlsCertFile!, _options.TlsKeyFile!);
                 var context = SslStreamCertificateContext.Create(leaf, chain, offline: true);
-                (_current, _chain, _context, _loadedWriteTimes) = (leaf, chain, context, times);
+                (_current, _chain, _context, _loadedDigests) = (leaf, chain, context, digests);
                 LogLoaded(_logger, _options.TlsCertFile!, leaf.Subject, leaf.NotAfter);
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
@@ -135,8 +135,8 @@ public sealed partial class ServingCertificateSource : IDisposable
         }
     }
 
-    private (DateTime Cert, DateTime Key) WriteTimes() =>
-        (File.GetLastWriteTimeUtc(_options.TlsCertFile!), File.GetLastWriteTimeUtc(_options.TlsKeyFile!));
+    /// <summary>By content, not time: a rotated Secret volume swaps a symlink and leaves the files' own times alone.</summary>
+    private (string? Cert, string? Key) Digests() => (FileContent.Digest(_options.TlsCertFile), FileContent.Digest(_options.TlsKeyFile));
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Serving certificate loaded from {File}: {Subject}, valid until {NotAfter:O}")]
     private static partial void LogLoaded(ILogger logger, string file, string subject, DateTime notAfter);

@@ -296,34 +296,32 @@ public sealed class KubernetesSecurityTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task ClientCa_RotatedOnDisk_AppliesWithoutRestart_AndDropsCachedResults()
+    public async Task ClientCa_RotatedLikeASecretVolume_AppliesWithoutRestart_AndDropsCachedResults()
     {
-        var caFile = Path.Combine(_pki.Root, "rotating-client-ca.crt");
-        File.Copy(_pki.Admin.CaFile, caFile);
-        await using var app = await StartAsync(Options() with { ClientCaFile = caFile });
+        var volume = SecretVolume.Create(Path.Combine(_pki.Root, "client-ca-volume"), "ca.crt", File.ReadAllText(_pki.Admin.CaFile));
+        await using var app = await StartAsync(Options() with { ClientCaFile = volume.File });
+        var settings = app.Services.GetRequiredService<AuthenticationSettingsSource>();
         Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
         Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
         Assert.Equal(401, (await SendAsync(app, MetricPath, _pki.Stranger.Certificate)).Status);
+        Assert.False(settings.ReloadFilesIfChanged());
 
-        // The new CA replaces the old one, as a Secret update or cert-manager renewal writes it.
-        File.Copy(_pki.Stranger.CaFile, caFile, overwrite: true);
-        File.SetLastWriteTimeUtc(caFile, TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
-        Assert.True(app.Services.GetRequiredService<AuthenticationSettingsSource>().ReloadFilesIfChanged());
+        // The kubelet's rotation: a new directory, then the ..data link swapped; the path we were given never changes.
+        volume.Rotate(File.ReadAllText(_pki.Stranger.CaFile));
+        Assert.True(settings.ReloadFilesIfChanged());
 
         Assert.Equal(401, (await SendAsync(app, MetricPath, _pki.Admin.Certificate)).Status);
         Assert.Equal(200, (await SendAsync(app, MetricPath, _pki.Stranger.Certificate)).Status);
     }
 
     [Fact]
-    public async Task FrontProxyCa_RotatedOnDisk_AppliesWithoutRestart()
+    public async Task FrontProxyCa_RotatedLikeASecretVolume_AppliesWithoutRestart()
     {
-        var caFile = Path.Combine(_pki.Root, "rotating-proxy-ca.crt");
-        File.Copy(_pki.Admin.CaFile, caFile);
-        await using var app = await StartAsync(Options() with { RequestHeaderClientCaFile = caFile });
+        var volume = SecretVolume.Create(Path.Combine(_pki.Root, "proxy-ca-volume"), "ca.crt", File.ReadAllText(_pki.Admin.CaFile));
+        await using var app = await StartAsync(Options() with { RequestHeaderClientCaFile = volume.File });
         Assert.Equal(401, (await SendAsync(app, MetricPath, _pki.FrontProxy.Certificate, ("X-Remote-User", "admin"))).Status);
 
-        File.Copy(_pki.FrontProxy.CaFile, caFile, overwrite: true);
-        File.SetLastWriteTimeUtc(caFile, TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(1));
+        volume.Rotate(File.ReadAllText(_pki.FrontProxy.CaFile));
         Assert.True(app.Services.GetRequiredService<AuthenticationSettingsSource>().ReloadFilesIfChanged());
 
         var (status, body) = await SendAsync(app, MetricPath, _pki.FrontProxy.Certificate, ("X-Remote-User", "admin"), ("X-Remote-Group", "system:masters"));
@@ -347,5 +345,39 @@ public sealed class KubernetesSecurityTests : IAsyncLifetime, IDisposable
         }
 
         Assert.Equal((2, 10L), (cache.Count, cache.Hits));
+    }
+
+    /// <summary>
+    /// A Secret as the kubelet mounts it: <c>file → ..data/file</c>, <c>..data → ..&lt;timestamp&gt;</c>; rotation writes a
+    /// new directory and points the <c>..data</c> link at it, so the path the adapter was given, and its link's time, stay.
+    /// </summary>
+    private sealed class SecretVolume(string root, string name)
+    {
+        private int _version;
+
+        public string File => Path.Combine(root, name);
+
+        public static SecretVolume Create(string root, string name, string content)
+        {
+            Directory.CreateDirectory(root);
+            var volume = new SecretVolume(root, name);
+            volume.Rotate(content);
+            System.IO.File.CreateSymbolicLink(volume.File, Path.Combine("..data", name));
+            return volume;
+        }
+
+        public void Rotate(string content)
+        {
+            var version = $"..v{++_version}";
+            Directory.CreateDirectory(Path.Combine(root, version));
+            System.IO.File.WriteAllText(Path.Combine(root, version, name), content);
+            var data = new DirectoryInfo(Path.Combine(root, "..data"));
+            if (data.LinkTarget is not null)
+            {
+                data.Delete();
+            }
+
+            Directory.CreateSymbolicLink(data.FullName, version);
+        }
     }
 }
