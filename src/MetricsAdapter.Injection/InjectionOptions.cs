@@ -119,6 +119,9 @@ public sealed record InjectionOptions
 
     public IReadOnlyList<string> EffectiveExcludedNamespaces => ExcludedNamespaces ?? DefaultExcludedNamespaces;
 
+    /// <summary>Whether the cluster's reported version decides: auto mode with no <see cref="ClusterVersion"/> configured.</summary>
+    public bool FollowsClusterVersion => NativeSidecars == NativeSidecarMode.Auto && !TryParseVersion(ClusterVersion, out _);
+
     /// <summary>Whether the sidecar is injected as a native sidecar under these options, given the version the cluster reports.</summary>
     /// <remarks>
     /// <see cref="ClusterVersion"/>, when set, overrides what the cluster reports. With neither known the sidecar is a

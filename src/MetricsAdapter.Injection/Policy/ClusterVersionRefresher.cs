@@ -22,7 +22,7 @@ public sealed partial class ClusterVersionRefresher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (connection.Client is not { } client || options.NativeSidecars != NativeSidecarMode.Auto || InjectionOptions.TryParseVersion(options.ClusterVersion, out _))
+        if (connection.Client is not { } client || !options.FollowsClusterVersion)
         {
             return;
         }

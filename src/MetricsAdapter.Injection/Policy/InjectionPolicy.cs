@@ -39,7 +39,7 @@ public sealed class InjectionPolicy(InjectionOptions options, ClusterVersionSour
 
     // The configured version is parsed once; the discovered one can change (an upgraded control plane) and is read per review.
     private readonly bool _nativeWithoutDiscovery = options.UsesNativeSidecars();
-    private readonly bool _followsCluster = options.NativeSidecars == NativeSidecarMode.Auto && !InjectionOptions.TryParseVersion(options.ClusterVersion, out _);
+    private readonly bool _followsCluster = options.FollowsClusterVersion;
 
     public InjectionDecision Decide(AdmissionRequest request)
     {

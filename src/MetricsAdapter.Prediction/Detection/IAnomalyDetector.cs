@@ -10,8 +10,6 @@ namespace MetricsAdapter.Prediction.Detection;
 /// Scoring and learning are separable: <see cref="Score"/> changes nothing, so a caller may decline to learn a value
 /// it judged anomalous (an incident is not taught as normal), or score a shadow model side by side with the served
 /// one. <c>ScoreAndLearn(x)</c> returns exactly <c>Score(x)</c> and leaves the state <c>Learn(x)</c> leaves.
-/// </remarks>
-/// <remarks>
 /// A non-finite observation (NaN, ±∞) scores 0 and is not learned: a broken scrape must neither raise an alarm
 /// nor teach the model that broken values are normal.
 /// </remarks>

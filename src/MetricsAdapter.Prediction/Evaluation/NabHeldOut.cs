@@ -70,14 +70,16 @@ public static class NabHeldOut
             {
                 var training = all.Except(heldOut).ToArray();
                 var (chosen, trained) = Choose(corpus, candidates, training, profile);
-                var held = Subset(corpus, heldOut);
-                var outcome = new NabScorer(held).ScoreAt(Subset(chosen.Scores, heldOut), profile, trained.Threshold);
-                outcomes.Add(new NabFold(name, chosen.Name, trained.Threshold, outcome.RawScore, held.Sum(f => f.Windows.Count)));
+                // Each held-out file scored once: a fold's raw score is the sum of its files'.
+                var foldRaw = 0.0;
                 foreach (var file in heldOut)
                 {
-                    var single = new NabScorer([corpus[file]]).ScoreAt([chosen.Scores[file]], profile, trained.Threshold);
-                    rawByCategory[corpus[file].Category] = rawByCategory.GetValueOrDefault(corpus[file].Category) + single.RawScore;
+                    var raw = new NabScorer([corpus[file]]).ScoreAt([chosen.Scores[file]], profile, trained.Threshold).RawScore;
+                    foldRaw += raw;
+                    rawByCategory[corpus[file].Category] = rawByCategory.GetValueOrDefault(corpus[file].Category) + raw;
                 }
+
+                outcomes.Add(new NabFold(name, chosen.Name, trained.Threshold, foldRaw, heldOut.Sum(f => corpus[f].Windows.Count)));
             }
 
             var categories = rawByCategory.Keys.Order(StringComparer.Ordinal).ToDictionary(
